@@ -1,0 +1,3 @@
+from cognito_migrate.cli import run
+
+run()
