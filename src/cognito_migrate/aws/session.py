@@ -7,6 +7,7 @@ beats the usual ``AWS_*`` variables and ``~/.aws/config`` (boto3 reads those its
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -15,6 +16,8 @@ from cognito_migrate.errors import ConfigError
 
 if TYPE_CHECKING:
     import boto3
+
+    from cognito_migrate.config.models import TargetConfig
 
 RetryMode = Literal["standard", "adaptive"]
 
@@ -81,10 +84,12 @@ class AwsSettings:
             return self._session[0]
 
     def resolved_region(self) -> str:
-        region = self.session().region_name
+        # botocore reads AWS_DEFAULT_REGION only; the newer SDKs and most CI systems set AWS_REGION.
+        region = self.session().region_name or os.environ.get("AWS_REGION")
         if not region:
             raise ConfigError(
-                "no AWS Region: pass --region, set region in [target] of the plan file, or set AWS_REGION"
+                "no AWS Region: pass --region, set region in [target] of the plan file, "
+                "or set AWS_REGION or AWS_DEFAULT_REGION"
             )
         return region
 
@@ -100,7 +105,7 @@ class AwsSettings:
         from botocore.config import Config
 
         config = Config(
-            retries={"mode": self.retry_mode, "max_attempts": self.max_attempts},
+            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             max_pool_connections=max_pool_connections,
@@ -117,3 +122,21 @@ class AwsSettings:
         if rate_limiter is not None:
             rate_limiter.attach(client)
         return client
+
+
+def settings_for_target(
+    target: TargetConfig,
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+) -> AwsSettings:
+    """Settings for the plan's ``[target]``, with command-line flags (when given) taking precedence."""
+    from_plan = AwsSettings(
+        profile=target.profile,
+        region=target.region,
+        endpoint_url=target.endpoint_url,
+        retry_mode=target.retry_mode,
+        max_attempts=target.max_attempts,
+    )
+    return from_plan.overridden_by(profile=profile, region=region, endpoint_url=endpoint_url)
