@@ -113,7 +113,7 @@ def _describe_error(error: Any, raw: dict[str, Any], text: str, name: str) -> st
     value = error.get("input")
     shown = "" if key_error or isinstance(value, dict) else f" = {_show(value)}"
     expected = _field_description(model, keys)
-    if expected and not message.startswith("expected") and "expected" not in message:
+    if expected and not key_error and "expected" not in message:
         message = f"expected {expected} ({message[0].lower()}{message[1:]})"
     return f"{where}: {key}{shown}: {message}"
 

@@ -111,6 +111,18 @@ SourceConfig = Annotated[
     JupyterHubSource | SqlSource | FileSource | CognitoSource, Field(discriminator="type")
 ]
 
+
+def _check_quota_category(name: str) -> str:
+    from cognito_migrate.aws.quotas import quota_category_named
+    from cognito_migrate.errors import ConfigError
+
+    try:
+        quota_category_named(name)
+    except ConfigError as exc:
+        raise ValueError(str(exc).removeprefix(f"quota {name!r}: ")) from exc
+    return name
+
+
 # ── [target] ─────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -123,7 +135,7 @@ class TargetConfig(_Section):
     endpoint_url: str | None = Field(None, description="an http(s) URL, for a local Cognito")
     retry_mode: Literal["standard", "adaptive"] = Field("standard", description="botocore's retry mode")
     max_attempts: int = Field(8, ge=1, le=20, description="attempts per call, from 1 to 20")
-    quotas: dict[str, CATEGORY_RATE] = Field(
+    quotas: dict[Annotated[str, AfterValidator(_check_quota_category)], CATEGORY_RATE] = Field(
         default_factory=dict,
         description="requests per second per quota category, e.g. UserCreation = 100",
     )
