@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
     from cognito_migrate.aws.session import AwsSettings
+    from cognito_migrate.local.app import LocalCognitoApp
 
 # moto accepts any credentials; these make it obvious in a log that nothing real was used.
 DUMMY_ACCESS_KEY_ID = "testing"
@@ -65,6 +66,7 @@ class LocalCognito:
 
     host: str = "127.0.0.1"
     port: int = 0
+    app: LocalCognitoApp | None = field(default=None, init=False, repr=False)
     _server: BaseWSGIServer | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
@@ -80,15 +82,20 @@ class LocalCognito:
         )
         from werkzeug.serving import make_server
 
-        app = DomainDispatcherApplication(create_backend_app)
+        from cognito_migrate.local.app import LocalCognitoApp
+        from cognito_migrate.local.extensions import install_all
+
+        self.app = LocalCognitoApp(DomainDispatcherApplication(create_backend_app))
+        install_all(self.app)
         self._check_port_free()
         try:
             self._server = make_server(
-                self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+                self.host, self.port, self.app, threaded=True, request_handler=MotoRequestHandler
             )
         except (OSError, SystemExit) as exc:  # werkzeug exits on a busy port after printing why
             raise ConfigError(f"cannot listen on {self.host}:{self.port}") from exc
         self.port = int(self._server.server_address[1])
+        self.app.endpoint_url = self.endpoint_url
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"local-cognito:{self.port}", daemon=True
         )
