@@ -152,7 +152,9 @@ class LocalCognitoApp:
             reply = exc.reply()
         except DropConnection:
             _drop(environ)
-            return []
+            # werkzeug treats this as a client that went away and logs nothing; returning an empty
+            # body instead makes it print a "write() before start_response" traceback per drop.
+            raise ConnectionAbortedError("connection dropped on purpose") from None
         start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}",
                        [*reply.headers, ("Content-Length", str(len(reply.body)))])  # fmt: skip
         return [reply.body]

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cognito_migrate.local import rules
 from cognito_migrate.local.app import LocalCognitoApp
 
-EXTENSIONS: list[Callable[[LocalCognitoApp], None]] = []
+EXTENSIONS: list[Callable[[LocalCognitoApp], None]] = [
+    rules.install,
+]
 
 
 def install_all(app: LocalCognitoApp) -> None:

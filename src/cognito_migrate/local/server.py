@@ -12,6 +12,7 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,11 @@ from cognito_migrate.errors import ConfigError
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
+    from cognito_migrate.aws.quotas import Quotas
     from cognito_migrate.aws.session import AwsSettings
     from cognito_migrate.local.app import LocalCognitoApp
+    from cognito_migrate.local.faults import FaultInjector, FaultPlan
+    from cognito_migrate.local.throttling import QuotaGuard
 
 # moto accepts any credentials; these make it obvious in a log that nothing real was used.
 DUMMY_ACCESS_KEY_ID = "testing"
@@ -62,11 +66,20 @@ class LocalCognito:
     >>> with LocalCognito() as local:                      # doctest: +SKIP
     ...     idp = local.client("cognito-idp")
     ...     idp.create_user_pool(PoolName="rehearsal")
+
+    ``quotas`` enforces Cognito's request rates (``Quotas.aws_default()``), ``faults`` injects
+    throttles, 5xx answers and dropped connections (``FaultPlan(throttle=0.1, seed=7)``), and
+    ``state_file`` is loaded on start (merged into this process's moto state) and written on stop.
     """
 
     host: str = "127.0.0.1"
     port: int = 0
+    quotas: Quotas | None = None
+    faults: FaultPlan | None = None
+    state_file: Path | None = None
     app: LocalCognitoApp | None = field(default=None, init=False, repr=False)
+    quota_guard: QuotaGuard | None = field(default=None, init=False, repr=False)
+    fault_injector: FaultInjector | None = field(default=None, init=False, repr=False)
     _server: BaseWSGIServer | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
@@ -87,6 +100,13 @@ class LocalCognito:
 
         self.app = LocalCognitoApp(DomainDispatcherApplication(create_backend_app))
         install_all(self.app)
+        self._install_guards(self.app)
+        if self.state_file is not None:
+            from cognito_migrate.local.persistence import check_state_path, load_state
+
+            check_state_path(Path(self.state_file))
+            if Path(self.state_file).exists():
+                load_state(self.app, Path(self.state_file))
         self._check_port_free()
         try:
             self._server = make_server(
@@ -101,6 +121,23 @@ class LocalCognito:
         )
         self._thread.start()
         return self
+
+    def _install_guards(self, app: LocalCognitoApp) -> None:
+        if self.faults is not None:
+            from cognito_migrate.local import faults
+
+            self.fault_injector = faults.install(app, self.faults)
+        if self.quotas is not None:
+            from cognito_migrate.local import throttling
+
+            self.quota_guard = throttling.install(app, self.quotas)
+
+    def save_state(self) -> None:
+        """Write the state file now (``stop()`` does it too); a no-op without ``state_file``."""
+        if self.state_file is not None and self.app is not None:
+            from cognito_migrate.local.persistence import save_state
+
+            save_state(self.app, Path(self.state_file))
 
     def _check_port_free(self) -> None:
         """Fail with our own message: werkzeug answers a busy port by printing and exiting."""
@@ -126,6 +163,7 @@ class LocalCognito:
             self._thread.join(timeout=10)
         self._server = None
         self._thread = None
+        self.save_state()
 
     def reset(self) -> None:
         """Forget every pool, user, role and object: the state of a fresh server."""
