@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cognito_migrate.local import rules
+from cognito_migrate.local import importjobs, rules
 from cognito_migrate.local.app import LocalCognitoApp
 
 EXTENSIONS: list[Callable[[LocalCognitoApp], None]] = [
+    importjobs.install,
     rules.install,
 ]
 
