@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cognito_migrate.local import importjobs, rules
+from cognito_migrate.local import importjobs, rules, triggers
 from cognito_migrate.local.app import LocalCognitoApp
 
 EXTENSIONS: list[Callable[[LocalCognitoApp], None]] = [
     importjobs.install,
     rules.install,
+    triggers.install,
 ]
 
 
