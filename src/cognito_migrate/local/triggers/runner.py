@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cognito_migrate.local.server import DUMMY_ACCESS_KEY_ID, DUMMY_SECRET_ACCESS_KEY
+
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 
-# moto accepts any credentials; these make it obvious that nothing real was used.
-_DUMMY_KEY = "testing"
 # What a child may inherit from this process: enough to start Python and decode text, no more.
 _INHERITED = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
 
@@ -131,8 +131,8 @@ def child_environment(
     env.update(
         {
             "AWS_ENDPOINT_URL": endpoint_url,
-            "AWS_ACCESS_KEY_ID": _DUMMY_KEY,
-            "AWS_SECRET_ACCESS_KEY": _DUMMY_KEY,
+            "AWS_ACCESS_KEY_ID": DUMMY_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": DUMMY_SECRET_ACCESS_KEY,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             # No profile, config or credentials file, no instance metadata: the variables above only.
