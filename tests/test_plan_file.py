@@ -175,3 +175,11 @@ def test_every_standard_attribute_is_accepted(name: str) -> None:
         text = text.replace(f"\n{name} = {{", f"\n# {name} = {{")
     config = parse_plan_text(text)
     assert name in config.attributes
+
+
+def test_a_tab_is_a_valid_csv_delimiter() -> None:
+    config = parse_plan_text(
+        example_text("csv").replace('encoding = "utf-8"', 'encoding = "utf-8"\ndelimiter = "\\t"')
+    )
+    assert config.source.type == "csv"
+    assert config.source.delimiter == "\t"

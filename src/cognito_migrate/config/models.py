@@ -11,7 +11,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 # Cognito's standard (OIDC) attributes a migration may write; `sub` is Cognito's own and never written.
 STANDARD_ATTRIBUTES = frozenset(
@@ -40,14 +48,21 @@ class JupyterHubSource(_Section):
 
     type: Literal["jupyterhub"]
     database: str = Field(description="a path to jupyterhub.sqlite, or a SQLAlchemy database URL")
+    # Multiples of 365 count calendar years and multiples of 30 calendar months, as the portal's SQLite
+    # date(current_date, '-1 year') does, so the defaults select exactly what the portal's SQL selected.
     last_active_within_days: Annotated[int, Field(gt=0)] | Literal[False] = Field(
-        365, description="a number of days, or false to keep users however long ago they were active"
+        365,
+        description="a number of days (365: one calendar year), or false to keep users however long "
+        "ago they were active",
     )
     drop_abandoned: bool = Field(
         True, description="true to leave out accounts never used more than a day after creation"
     )
     new_account_days: int = Field(
-        30, ge=0, description="a number of days; younger accounts skip the 2FA and authorization rules"
+        30,
+        ge=0,
+        description="a number of days (30: one calendar month; 0: no account is new); younger accounts "
+        "skip the 2FA and authorization rules",
     )
     require_2fa: bool = Field(True, description="true to keep only older accounts that set up 2FA")
     require_authorized: bool = Field(True, description="true to keep only older authorized accounts")
@@ -89,6 +104,17 @@ class FileSource(_Section):
     id_field: str = Field("id", description="the field with a stable, unique user id")
     username_field: str = Field("username", description="the field with the user name")
     password_hash_field: str | None = Field(None, description="the field with the password hash")
+    enabled_field: str | None = Field(None, description="a boolean field, false for disabled users")
+    groups_field: str | None = Field(
+        None, description="a field with group names (comma-separated text, or a JSON list)"
+    )
+    # Not stripped like other strings: a tab is a delimiter people use.
+    delimiter: Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1)] = Field(
+        ",", description="the CSV delimiter, one character"
+    )
+    groups_path: Path | None = Field(
+        None, description="cognito-backup's groups file; by default <pool>_groups.json beside the users"
+    )
 
 
 class CognitoSource(_Section):
@@ -100,6 +126,9 @@ class CognitoSource(_Section):
     profile: str | None = Field(None, description="an AWS profile name for the source account")
     endpoint_url: str | None = Field(None, description="an http(s) URL, for a local Cognito")
     include_groups: bool = Field(True, description="true to bring groups and memberships along")
+    read_mfa_settings: bool = Field(
+        False, description="true to read each user's MFA settings (one AdminGetUser call per user)"
+    )
 
     @field_validator("pool_id")
     @classmethod
@@ -173,6 +202,7 @@ class AttributeSpec(_Section):
         None, pattern=r"^[\w.]+:[\w.]+$", description="a Python hook as package.module:function"
     )
     transforms: tuple[str, ...] = Field((), description=f"a list from {sorted(TRANSFORMS)}")
+    default: str | None = Field(None, description="the value when the source has none")
 
     @model_validator(mode="before")
     @classmethod
