@@ -1,9 +1,10 @@
 """A small JupyterHub database like a real portal's: the demo's source.
 
-Tables and columns follow JupyterHub 5 (``users``, ``groups``, ``user_group_map``) and
-NativeAuthenticator (``users_info`` with bcrypt hashes stored as bytes). The users cover the cases a
-migration meets: active and inactive, abandoned, new, without 2FA, unauthorized, admins, groups, bcrypt
-costs Cognito can import (≤ 12) and one it cannot (13), a bad email, and rows missing on either side.
+Tables and columns are those JupyterHub 6 creates (``users`` with its ``user_info`` column, ``groups``,
+``user_group_map``) and NativeAuthenticator's (``users_info`` with bcrypt hashes stored as bytes). The
+users cover the cases a migration meets: active and inactive, abandoned, new, without 2FA, unauthorized,
+admins, groups, bcrypt costs Cognito can import (≤ 12) and one it cannot (13), a bad email, and rows
+missing on either side.
 
 Every sample user's password is ``<username>-Demo-2026!`` so a rehearsal can sign in with it.
 """
@@ -19,19 +20,26 @@ from pathlib import Path
 
 _SCHEMA = """
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY, name VARCHAR(255) UNIQUE, admin BOOLEAN, created DATETIME,
-    last_activity DATETIME, cookie_id VARCHAR(255) UNIQUE, state TEXT, encrypted_auth_state BLOB
+    id INTEGER NOT NULL, name VARCHAR(255), user_info TEXT, admin BOOLEAN, created DATETIME,
+    last_activity DATETIME, cookie_id VARCHAR(255) NOT NULL, state TEXT, encrypted_auth_state BLOB,
+    CONSTRAINT pk_users PRIMARY KEY (id), CONSTRAINT uq_users_name UNIQUE (name),
+    CONSTRAINT uq_users_cookie_id UNIQUE (cookie_id)
 );
-CREATE TABLE groups (id INTEGER PRIMARY KEY, name VARCHAR(255) UNIQUE, properties TEXT);
+CREATE TABLE groups (
+    id INTEGER NOT NULL, name VARCHAR(255), properties TEXT,
+    CONSTRAINT pk_groups PRIMARY KEY (id), CONSTRAINT uq_groups_name UNIQUE (name)
+);
 CREATE TABLE user_group_map (
-    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
-    group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,
-    PRIMARY KEY (user_id, group_id)
+    user_id INTEGER NOT NULL, group_id INTEGER NOT NULL,
+    CONSTRAINT pk_user_group_map PRIMARY KEY (user_id, group_id),
+    CONSTRAINT fk_user_group_map_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_user_group_map_group_id_groups FOREIGN KEY(group_id) REFERENCES groups (id)
+        ON DELETE CASCADE
 );
 CREATE TABLE users_info (
-    id INTEGER PRIMARY KEY, username VARCHAR(128) NOT NULL, password BLOB NOT NULL,
-    is_authorized BOOLEAN, email VARCHAR(128), has_2fa BOOLEAN, otp_secret VARCHAR(16),
-    login_email_sent BOOLEAN
+    id INTEGER NOT NULL, username VARCHAR(128) NOT NULL, password BLOB NOT NULL, is_authorized BOOLEAN,
+    login_email_sent BOOLEAN, email VARCHAR(128), has_2fa BOOLEAN, otp_secret VARCHAR(16),
+    CONSTRAINT pk_users_info PRIMARY KEY (id)
 );
 """
 
@@ -102,8 +110,8 @@ def write_sample_hub(path: Path, *, count: int = 24, seed: int = 7, now: datetim
             )
             if user.in_hub:
                 db.execute(
-                    "INSERT INTO users (id, name, admin, created, last_activity, cookie_id, state)"
-                    " VALUES (?, ?, ?, ?, ?, ?, '{}')",
+                    "INSERT INTO users (id, name, user_info, admin, created, last_activity, cookie_id, state)"
+                    " VALUES (?, ?, NULL, ?, ?, ?, ?, '{}')",
                     (user_id, user.name, user.admin, _ts(created), _ts(active), f"cookie-{user_id}"),
                 )
                 for group in user.groups:
