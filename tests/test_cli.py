@@ -116,6 +116,12 @@ def test_demo_builds_source_pool_plan_and_journal(capsys: pytest.CaptureFixture[
     assert code == 0
     result = json.loads(out)["result"]
     assert result["source"]["hub_users"] == 23  # 24 sample users, one only in users_info
+    # The portal rules leave out the inactive, abandoned, no-2FA and unauthorized accounts; the two
+    # half-present users are reported, not dropped.
+    assert result["survey"]["users"] == 18
+    assert result["survey"]["issues"] == {"excluded": 4, "incomplete": 2}
+    assert result["survey"]["hash_formats"] == {"bcrypt": 18}
+    assert result["survey"]["groups"]["admin"] == 1
     config = load_plan_file(result["plan_file"])
     assert config.target.pool_id == result["pool_id"]
     with Journal.open(result["journal"]) as journal:
