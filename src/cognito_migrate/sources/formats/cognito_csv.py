@@ -23,6 +23,8 @@ from cognito_migrate.errors import ConfigError
 from cognito_migrate.passwords.formats import detect_hash_format
 from cognito_migrate.sources.formats.plain import parse_flag
 from cognito_migrate.sources.formats.text import (
+    checked_header,
+    empty_file,
     has_undecodable,
     location,
     numbered_lines,
@@ -72,13 +74,8 @@ class CognitoCsv:
                         f"[source] path {str(self.path)!r}: the header ({where}) has no {USERNAME_COLUMN} "
                         "column, so this is not a Cognito import CSV; set [source] format"
                     )
-                repeated = sorted({name for name in columns if columns.count(name) > 1})
-                if repeated:
-                    raise ConfigError(
-                        f"[source] path {str(self.path)!r}: the header repeats columns {', '.join(repeated)}"
-                    )
-                return columns
-        raise ConfigError(f"[source] path {str(self.path)!r}: the file is empty; expected a header row")
+                return checked_header(self.path, columns)
+        raise empty_file(self.path)
 
     def records(self) -> Iterator[SourceRecord]:
         with open_text(self.path, self.config.encoding) as handle:

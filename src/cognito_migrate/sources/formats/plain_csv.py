@@ -22,6 +22,8 @@ from cognito_migrate.errors import ConfigError
 from cognito_migrate.sources.formats.plain import check_fields, plain_user
 from cognito_migrate.sources.formats.text import (
     BOM,
+    checked_header,
+    empty_file,
     first_undecodable,
     location,
     open_text,
@@ -128,13 +130,8 @@ class PlainCsv:
                         f"({location(self.path, row.first_line)}) cannot be read: {row.problem}"
                     )
                 columns = tuple(name.strip() for name in row.values)
-                repeated = sorted({name for name in columns if columns.count(name) > 1})
-                if repeated:
-                    raise ConfigError(
-                        f"[source] path {str(self.path)!r}: the header repeats columns {', '.join(repeated)}"
-                    )
-                return columns
-        raise ConfigError(f"[source] path {str(self.path)!r}: the file is empty; expected a header row")
+                return checked_header(self.path, columns)
+        raise empty_file(self.path)
 
     def records(self) -> Iterator[SourceRecord]:
         with open_text(self.path, self.config.encoding) as handle:

@@ -80,3 +80,15 @@ def strip_line_ending(line: str) -> str:
 
 def location(path: Path, line: int) -> str:
     return f"{path.name}:{line}"
+
+
+def checked_header(path: Path, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A header row's column names, refusing repeats: a repeated column would hide one of its values."""
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"[source] path {str(path)!r}: the header repeats columns {', '.join(repeated)}")
+    return columns
+
+
+def empty_file(path: Path) -> ConfigError:
+    return ConfigError(f"[source] path {str(path)!r}: the file is empty; expected a header row")
