@@ -91,7 +91,7 @@ def test_a_user_walks_to_migrated_and_its_history_is_in_order(journal: Journal) 
     [
         ((S.SUBMITTED, S.MIGRATED), S.SUBMITTED),  # migrating a user twice
         ((), S.MIGRATED),  # claiming success without ever sending the user
-        ((S.SUBMITTED, S.SKIPPED), S.PLANNED),
+        ((S.SUBMITTED, S.SKIPPED), S.SUBMITTED),  # sending a skipped user without re-planning it
         ((S.REJECTED,), S.SUBMITTED),  # sending a user the planner refused
     ],
 )
@@ -156,7 +156,7 @@ def test_a_change_for_an_unknown_user_is_refused(journal: Journal) -> None:
 
 
 def test_a_plan_cannot_mark_users_submitted() -> None:
-    with pytest.raises(ValueError, match="planned or rejected"):
+    with pytest.raises(ValueError, match="planned, rejected or skipped"):
         PlannedUser("u1", "ada", "admin", state=S.SUBMITTED)
 
 

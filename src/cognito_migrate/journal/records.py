@@ -29,7 +29,8 @@ def _maybe_time(text: str | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class PlannedUser:
-    """One user as the planner decided: to migrate (``planned``) or not (``rejected``, with a reason)."""
+    """One user as the planner decided: to migrate (``planned``) or not (``rejected`` or ``skipped``,
+    with a reason)."""
 
     source_id: str
     username: str
@@ -38,11 +39,12 @@ class PlannedUser:
     reason: str | None = None
 
     def __post_init__(self) -> None:
-        # Planning only ever decides planned or rejected; without this check, re-planning a planned
-        # user as "submitted" would pass the state machine and skip the pending-mark protocol.
-        if self.state not in (UserState.PLANNED, UserState.REJECTED):
+        # Planning only ever decides planned, rejected or skipped; without this check, re-planning a
+        # planned user as "submitted" would pass the state machine and skip the pending-mark protocol.
+        if self.state not in (UserState.PLANNED, UserState.REJECTED, UserState.SKIPPED):
             raise ValueError(
-                f"user {self.source_id!r}: a plan can only mark users planned or rejected, not {self.state}"
+                f"user {self.source_id!r}: a plan can only mark users planned, rejected or skipped, "
+                f"not {self.state}"
             )
 
 

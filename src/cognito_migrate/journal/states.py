@@ -37,8 +37,8 @@ TERMINAL: frozenset[UserState] = frozenset({UserState.MIGRATED, UserState.SKIPPE
 
 ALLOWED: Mapping[UserState | None, frozenset[UserState]] = MappingProxyType(
     {
-        # None is a user entering the journal.
-        None: frozenset({UserState.PLANNED, UserState.REJECTED}),
+        # None is a user entering the journal; the planner skips users a selection rule leaves out.
+        None: frozenset({UserState.PLANNED, UserState.REJECTED, UserState.SKIPPED}),
         # planned → planned is a re-plan that changed the strategy or username.
         UserState.PLANNED: frozenset(
             {UserState.SUBMITTED, UserState.REJECTED, UserState.SKIPPED, UserState.PLANNED}
@@ -50,7 +50,9 @@ ALLOWED: Mapping[UserState | None, frozenset[UserState]] = MappingProxyType(
         UserState.FAILED: frozenset({UserState.SUBMITTED, UserState.PLANNED, UserState.REJECTED}),
         UserState.REJECTED: frozenset({UserState.PLANNED, UserState.REJECTED}),
         UserState.MIGRATED: frozenset(),
-        UserState.SKIPPED: frozenset(),
+        # Nothing was written to the pool for a skipped user, so a re-plan may decide again (a user the
+        # selection left out may have become active; one found in the pool is found there again).
+        UserState.SKIPPED: frozenset({UserState.PLANNED, UserState.REJECTED, UserState.SKIPPED}),
     }
 )
 
