@@ -1,0 +1,164 @@
+"""How fast is ``plan``? Planning N synthetic users from SQLite against a raw sqlite3 → csv copy.
+
+Builds a SQLite table of ``--rows`` users (1,000,000 by default; bcrypt-shaped hashes, emails, enabled
+flags, groups) once, then runs, each in a fresh child process so that peak memory is its own:
+
+- ``copy``: a raw ``sqlite3`` cursor → ``csv.writer`` copy of the same rows to a file (the floor);
+- ``plan``: the real planner against a pool on an embedded local Cognito: source → mapping → rules →
+  strategy → journal → per-user report (JSON Lines) → Cognito import CSV; then the CSV view of the report.
+
+Prints the times, peak RSS, and the ratio ``plan ÷ copy`` (issue 5's target: at most 3, under 300 MB).
+Run: ``.venv/bin/python bench/plan_throughput.py [--rows 1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FAKE_BCRYPT = "$2b$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+
+
+def build(db: Path, rows: int) -> None:
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT count(*) FROM users").fetchone()[0] == rows:
+                return
+        db.unlink()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT, email TEXT, password TEXT,"
+            " is_active INTEGER, given_name TEXT, roles TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (i, f"user{i:07d}", f"User{i:07d}@Example.org", FAKE_BCRYPT, i % 50 != 0, f"Given {i}",
+                 "staff,gpu" if i % 7 == 0 else "")
+                for i in range(1, rows + 1)
+            ),
+        )  # fmt: skip
+
+
+def run_copy(db: Path, work: Path) -> None:
+    with sqlite3.connect(db) as conn, (work / "copy.csv").open("w", newline="") as out:
+        writer = csv.writer(out)
+        cursor = conn.execute("SELECT * FROM users")
+        writer.writerow([column[0] for column in cursor.description])
+        writer.writerows(cursor)
+
+
+def run_plan(db: Path, work: Path) -> None:
+    from cognito_migrate.config import load_plan_file
+    from cognito_migrate.local import LocalCognito
+    from cognito_migrate.planner.plan import REPORT, make_plan
+    from cognito_migrate.reports.plan_report import write_csv_view
+
+    with LocalCognito() as local:
+        pool_id = local.client("cognito-idp").create_user_pool(
+            PoolName="bench",
+            AutoVerifiedAttributes=["email"],
+            Schema=[{"Name": "legacy_id", "AttributeDataType": "String", "Mutable": True}],
+        )["UserPool"]["Id"]
+        plan_file = work / "migration.toml"
+        plan_file.write_text(
+            f"""
+[source]
+type = "sql"
+url = "sqlite:///{db}"
+table = "users"
+password_hash_column = "password"
+enabled_column = "is_active"
+groups_column = "roles"
+[target]
+pool_id = "{pool_id}"
+region = "{local.region}"
+endpoint_url = "{local.endpoint_url}"
+[attributes]
+email = {{ field = "email", transforms = ["strip", "lower"] }}
+email_verified = {{ literal = "true" }}
+given_name = "given_name"
+"""
+        )
+        config = load_plan_file(plan_file)
+        started = time.perf_counter()
+        outcome = make_plan(config, settings=local.settings().overridden_by(region=local.region))
+        planned = time.perf_counter() - started
+        write_csv_view(outcome.plan_dir / REPORT, outcome.plan_dir / "users.csv")
+        total = time.perf_counter() - started
+    print(json.dumps({"plan_seconds": planned, "with_csv_view_seconds": total,
+                      "decisions": dict(outcome.counts.decisions)}))  # fmt: skip
+
+
+def child(kind: str, db: Path, work: Path) -> None:
+    started = time.perf_counter()
+    extra: dict[str, object] = {}
+    if kind == "copy":
+        run_copy(db, work)
+    else:
+        import contextlib
+        import io
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            run_plan(db, work)
+        extra = json.loads(buffer.getvalue().strip().splitlines()[-1])
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mib": peak, **extra}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    default_db = Path(tempfile.gettempdir()) / "cognito-migrate-bench-plan.sqlite"
+    parser.add_argument("--db", type=Path, default=default_db, help="reused between runs")
+    parser.add_argument("--child", choices=["copy", "plan"], help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.db, args.work)
+        return
+
+    build(args.db, args.rows)
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("copy", "plan"):
+            work = Path(tmp) / kind
+            work.mkdir()
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", kind, "--db", str(args.db), "--work", str(work)],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if done.returncode:
+                sys.exit(f"{kind} failed:\n{done.stderr[-3000:]}")
+            results[kind] = json.loads(done.stdout.strip().splitlines()[-1])
+    copy, plan = results["copy"], results["plan"]
+    print(f"{args.rows:,} synthetic users from SQLite")
+    print(f"  raw sqlite3 → csv.writer copy   {copy['seconds']:7.2f} s   peak {copy['peak_mib']:6.1f} MiB")
+    print(f"  plan (source → … → import CSV)  {plan['plan_seconds']:7.2f} s")
+    print(
+        f"  plan + CSV view of the report   {plan['with_csv_view_seconds']:7.2f} s   "
+        f"peak {plan['peak_mib']:6.1f} MiB (child {plan['seconds']:.2f} s with the local Cognito)"
+    )
+    print(f"  decisions: {plan['decisions']}")
+    view_ratio = plan["with_csv_view_seconds"] / copy["seconds"]
+    print(
+        f"ratio plan ÷ copy: {plan['plan_seconds'] / copy['seconds']:.2f} "
+        f"(with the CSV view: {view_ratio:.2f}); target ≤ 3"
+    )
+    print(f"peak memory of the plan process: {plan['peak_mib']:.0f} MiB; target < 300 MiB")
+
+
+if __name__ == "__main__":
+    main()

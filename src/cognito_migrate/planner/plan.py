@@ -1,0 +1,221 @@
+"""``plan``: read the source, map it, read the pool once, decide every user, write the saved plan.
+
+Nothing is written to the pool. Everything streams: users go from the source through the decision
+straight into the journal, the per-user report and the import files; only counts (and the rules'
+memory of names seen, for duplicates) stay in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cognito_migrate.aws.errors import map_cognito_errors
+from cognito_migrate.aws.ratelimit import rate_limiter_for_target
+from cognito_migrate.aws.session import AwsSettings, settings_for_target
+from cognito_migrate.config.models import MigrationConfig
+from cognito_migrate.journal import Journal, PlannedUser, RunStatus, UserState, default_journal_path
+from cognito_migrate.mapping import AttributeMapper
+from cognito_migrate.planner.decide import UserDecider
+from cognito_migrate.planner.decision import UserPlan, Verdict
+from cognito_migrate.planner.estimate import Estimate, PlanCounts, estimate
+from cognito_migrate.planner.existing import read_existing_users
+from cognito_migrate.planner.pool_reader import read_pool_profile
+from cognito_migrate.planner.profile import PoolProfile
+from cognito_migrate.planner.rules import RuleSet
+from cognito_migrate.planner.saved import pool_fingerprint, write_manifest
+from cognito_migrate.sources import open_source
+from cognito_migrate.strategies.csv_import import ImportCsvWriter, ImportFile, RowRejected
+
+REPORT = "users.jsonl"
+EXAMPLES_PER_RULE = 3
+
+
+@dataclass
+class PlanOutcome:
+    plan_dir: Path
+    profile: PoolProfile
+    counts: PlanCounts
+    estimate: Estimate
+    files: list[ImportFile]
+    run_id: int
+    examples: dict[str, list[str]] = field(default_factory=dict)  # rule → "user 42 (ada): message"
+
+
+def default_plan_dir(config: MigrationConfig) -> Path:
+    stem = config.path.stem if config.path else "migration"
+    return config.base_dir / f"{stem}.plan"
+
+
+def make_plan(
+    config: MigrationConfig,
+    *,
+    settings: AwsSettings | None = None,
+    plan_dir: Path | None = None,
+) -> PlanOutcome:
+    """Plan the migration ``config`` describes; write the saved plan to ``plan_dir``."""
+    settings = settings or settings_for_target(config.target)
+    limiter = rate_limiter_for_target(config.target)
+    idp = settings.client("cognito-idp", rate_limiter=limiter)
+    with map_cognito_errors():
+        profile = read_pool_profile(idp, config.target.pool_id, region=settings.resolved_region())
+        existing = read_existing_users(
+            idp, profile, legacy_id_attribute=config.strategy.legacy_id_attribute or None
+        )
+    rules = RuleSet(
+        profile,
+        username_policy=config.strategy.username_policy,
+        grandfathered=config.strategy.grandfathered_usernames,
+        existing=existing,
+        legacy_id_attribute=config.strategy.legacy_id_attribute or None,
+    )
+    decider = UserDecider(profile, rules, AttributeMapper.from_config(config), config.strategy)
+    plan_dir = plan_dir or default_plan_dir(config)
+    _fresh_directory(plan_dir)
+
+    counts = PlanCounts()
+    examples: dict[str, list[str]] = {}
+    writers: dict[str | None, ImportCsvWriter] = {}
+    fingerprint = hashlib.sha256()
+    report_fd = os.open(plan_dir / REPORT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def planned_users(report: Any) -> Iterator[PlannedUser]:
+        with open_source(config) as source:
+            for record in source.records():
+                plan, prepared = decider.decide(record)
+                if prepared is not None and plan.strategy == "csv-import":
+                    writer = writers.get(plan.algorithm)
+                    if writer is None:
+                        writer = writers[plan.algorithm] = ImportCsvWriter(
+                            plan_dir,
+                            profile.csv_header,
+                            algorithm=plan.algorithm,
+                            mfa_configuration=profile.mfa_configuration,
+                        )
+                    try:
+                        plan.import_file, plan.import_line = writer.add(
+                            prepared.username,
+                            prepared.attributes,
+                            mfa_enabled=prepared.mfa_enabled,
+                            password_hash=prepared.password_hash,
+                        )
+                    except RowRejected as exc:
+                        plan.decision, plan.strategy, plan.password, plan.algorithm = (
+                            Verdict.REJECT, None, None, None,
+                        )  # fmt: skip
+                        plan.reasons = [f"{exc.rule}: {exc}"]
+                if prepared is not None:
+                    fingerprint.update(_fingerprint_line(plan, prepared.attributes))
+                _count(counts, examples, plan)
+                report.write(json.dumps(plan.as_report_line(), ensure_ascii=False))
+                report.write("\n")
+                yield PlannedUser(
+                    plan.source_id,
+                    plan.username,
+                    plan.strategy,
+                    UserState(plan.state),
+                    "; ".join(plan.reasons) or None,
+                )
+
+    journal_path = (
+        config.resolve(config.strategy.journal)
+        if config.strategy.journal
+        else default_journal_path(config.path or Path("migration.toml"))
+    )
+    with Journal.open(journal_path) as journal, os.fdopen(report_fd, "w", encoding="utf-8") as report:
+        run_id = journal.start_run("plan", config.checksum)
+        try:
+            journal.add_users(run_id, planned_users(report))
+        except BaseException:
+            journal.finish_run(run_id, RunStatus.FAILED, note="plan did not finish")
+            raise
+        outcome = RunStatus.PARTIAL if counts.decisions[Verdict.REJECT] else RunStatus.COMPLETED
+        journal.finish_run(run_id, outcome)
+
+    files = [file for writer in writers.values() for file in writer.close()]
+    result = estimate(counts, quotas=limiter.quotas, existing_groups=profile.groups, import_files=len(files))
+    write_manifest(
+        plan_dir,
+        {
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "config_checksum": config.checksum,
+            "journal": str(journal_path),
+            "run_id": run_id,
+            "pool": {
+                "id": profile.pool_id,
+                "region": profile.region,
+                "fingerprint": pool_fingerprint(profile),
+            },
+            "source": {"type": config.source.type, "fingerprint": fingerprint.hexdigest()},
+            "counts": _counts_dict(counts),
+            "estimate": result.as_dict(),
+            "files": [
+                {"name": f.name, "algorithm": f.algorithm, "users": f.users, "sha256": f.sha256}
+                for f in files
+            ],
+            "report": REPORT,
+        },
+    )
+    return PlanOutcome(plan_dir, profile, counts, result, files, run_id, examples)
+
+
+def _fingerprint_line(plan: UserPlan, attributes: dict[str, str]) -> bytes:
+    # What apply would send for this user: id, name, attributes, password handling and groups.
+    values = "\x1f".join(f"{k}={v}" for k, v in sorted(attributes.items()))
+    return (
+        f"{plan.source_id}\x1e{plan.username}\x1e{values}\x1e{plan.strategy}\x1e{plan.password}"
+        f"\x1e{plan.algorithm}\x1e{','.join(plan.groups)}\x1e{plan.enabled}\n"
+    ).encode()
+
+
+def _count(counts: PlanCounts, examples: dict[str, list[str]], plan: UserPlan) -> None:
+    counts.decisions[plan.decision] += 1
+    if plan.decision is Verdict.MIGRATE:
+        counts.by_strategy[plan.strategy or ""] += 1
+        counts.by_password[plan.password or ""] += 1
+        if plan.algorithm:
+            counts.by_algorithm[plan.algorithm] += 1
+        if plan.strategy != "jit":  # the trigger's PostAuthentication step adds JIT users' groups
+            counts.memberships += len(plan.groups)
+            counts.disabled += not plan.enabled
+        counts.groups.update(plan.groups)
+        if plan.reasons and plan.reasons[0].startswith("pool.exists"):
+            counts.updates += 1
+        return
+    for reason in plan.reasons:
+        rule = reason.split(":", 1)[0]
+        counts.reasons[rule] += 1
+        shown = examples.setdefault(rule, [])
+        if len(shown) < EXAMPLES_PER_RULE:
+            shown.append(f"user {plan.source_id} ({plan.username}): {reason}")
+
+
+def _counts_dict(counts: PlanCounts) -> dict[str, Any]:
+    return {
+        "decisions": {str(k): v for k, v in counts.decisions.items()},
+        "strategies": dict(counts.by_strategy),
+        "passwords": dict(counts.by_password),
+        "algorithms": dict(counts.by_algorithm),
+        "reasons": dict(counts.reasons.most_common()),
+        "memberships": counts.memberships,
+        "disabled": counts.disabled,
+        "groups": sorted(counts.groups),
+    }
+
+
+def _fresh_directory(plan_dir: Path) -> None:
+    """An empty 0700 folder: files of an older plan must not be mistaken for this one's."""
+    if plan_dir.exists():
+        if not (plan_dir / "plan.json").exists() and any(plan_dir.iterdir()):
+            from cognito_migrate.errors import ConfigError
+
+            raise ConfigError(f"{plan_dir}: exists and is not a saved plan; choose another --out")
+        shutil.rmtree(plan_dir)
+    plan_dir.mkdir(mode=0o700, parents=True)

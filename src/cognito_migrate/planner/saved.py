@@ -1,0 +1,102 @@
+"""The saved plan: a folder that ``apply`` executes exactly, and refuses once it no longer fits.
+
+Layout (every file 0600, the folder 0700: they hold personal data and password hashes)::
+
+    migration.plan/
+      plan.json                   the manifest: what was planned, from what, against which pool
+      users.jsonl                 one line per source user: the per-user report
+      import-bcrypt-001.csv …     Cognito import files, one set per password algorithm
+
+``plan.json`` records the plan file's checksum, a fingerprint of the pool's configuration, a
+fingerprint of the source's users, and the SHA-256 of every file, and is itself checksummed. ``apply``
+refuses a plan whose files changed, whose plan file changed, or whose pool or source changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from cognito_migrate.errors import ConfigError
+from cognito_migrate.planner.profile import PoolProfile
+
+MANIFEST = "plan.json"
+FORMAT_VERSION = 1
+
+
+def pool_fingerprint(profile: PoolProfile) -> str:
+    """Changes when anything the plan relied on changes: schema, username and alias settings, case
+    rule, auto-verified attributes, MFA, the CSV header, the groups, or the pool's last modification."""
+    relevant = asdict(profile)
+    relevant.pop("estimated_users", None)  # grows as users sign up; not a configuration change
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_manifest(plan_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``plan.json`` with its own checksum (over everything else in it)."""
+    body = {**manifest, "format": FORMAT_VERSION}
+    body["checksum"] = _checksum(body)
+    path = plan_dir / MANIFEST
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(body, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def load_manifest(plan_dir: Path) -> dict[str, Any]:
+    """Read ``plan.json`` and check it and every file it lists; ConfigError naming what changed."""
+    path = plan_dir / MANIFEST
+    try:
+        body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{plan_dir}: no saved plan here; run cognito-migrate plan first") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not a plan manifest ({exc})") from exc
+    if body.get("format") != FORMAT_VERSION:
+        raise ConfigError(f"{path}: plan format {body.get('format')!r}; this version reads {FORMAT_VERSION}")
+    claimed = body.pop("checksum", None)
+    if claimed != _checksum(body):
+        raise ConfigError(f"{path}: the manifest was edited after planning; plan again")
+    for entry in body.get("files", []):
+        file = plan_dir / entry["name"]
+        if not file.exists() or file_sha256(file) != entry["sha256"]:
+            raise ConfigError(f"{file}: changed or missing since planning; plan again")
+    body["checksum"] = claimed
+    return body
+
+
+def stale_reasons(
+    manifest: dict[str, Any],
+    *,
+    config_checksum: str | None,
+    profile: PoolProfile,
+    source_fingerprint: str | None = None,
+) -> list[str]:
+    """Why a saved plan no longer fits (empty: it does). ``source_fingerprint=None`` skips the source."""
+    reasons = []
+    if manifest.get("config_checksum") != config_checksum:
+        reasons.append("the plan file (migration.toml) changed since planning")
+    if manifest.get("pool", {}).get("fingerprint") != pool_fingerprint(profile):
+        reasons.append(f"the pool {profile.pool_id} changed since planning (settings, schema or groups)")
+    if source_fingerprint is not None and manifest.get("source", {}).get("fingerprint") != source_fingerprint:
+        reasons.append("the source's users changed since planning")
+    return reasons
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
