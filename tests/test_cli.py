@@ -116,15 +116,14 @@ def test_demo_builds_source_pool_plan_and_journal(capsys: pytest.CaptureFixture[
     assert code == 0
     result = json.loads(out)["result"]
     assert result["source"]["hub_users"] == 23  # 24 sample users, one only in users_info
-    # The portal rules leave out the inactive, abandoned, no-2FA and unauthorized accounts; the two
-    # half-present users are reported, not dropped.
-    assert result["survey"]["users"] == 18
-    assert result["survey"]["issues"] == {"excluded": 4, "incomplete": 2}
-    assert result["survey"]["hash_formats"] == {"bcrypt": 18}
-    assert result["survey"]["groups"]["admin"] == 1
+    # The portal rules leave out the inactive, abandoned, no-2FA and unauthorized accounts (skipped);
+    # the two half-present users and the bad email are rejected; the rest is planned by all three ways.
+    planned = result["plan"]
+    assert planned["decisions"] == {"migrate": 17, "reject": 3, "skip": 4}
+    assert planned["strategies"] == {"csv-import": 15, "jit": 1, "admin": 1}
     config = load_plan_file(result["plan_file"])
     assert config.target.pool_id == result["pool_id"]
     with Journal.open(result["journal"]) as journal:
-        assert [run.command for run in journal.runs()] == ["demo"]
+        assert [run.command for run in journal.runs()] == ["plan"]
     for personal in (result["source"]["path"], result["journal"]):
         assert stat.S_IMODE(os.stat(personal).st_mode) == 0o600  # hashes and usernames

@@ -1,9 +1,9 @@
 """Run the demo: a sample JupyterHub portal migrating into a pool on the embedded local Cognito.
 
 The demo grows with the pipeline. Today it builds the source, starts the local Cognito with the target
-pool, writes and checks the plan file, reads the source through the plan's selection rules and mapping,
-and opens the journal; the planning and migration stages are added here as they are built, so the demo
-always shows exactly what works.
+pool, writes the plan file and plans the migration against the pool (every user decided, the import
+file written, the journal and the report saved); the migration stages are added here as they are
+built, so the demo always shows exactly what works.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import Any
 
 from cognito_migrate.config import load_plan_file, write_example
 from cognito_migrate.demo.sample_hub import write_sample_hub
-from cognito_migrate.journal import Journal, RunStatus, default_journal_path
+from cognito_migrate.journal import default_journal_path
 from cognito_migrate.local import LocalCognito
+from cognito_migrate.planner.plan import REPORT, make_plan
+from cognito_migrate.reports.plan_report import plan_result, write_csv_view
 from cognito_migrate.results import CommandResult
-from cognito_migrate.sources.survey import survey_source
 
 DEMO_POOL_NAME = "portal-v2"
 
@@ -70,28 +71,28 @@ def run_demo(
             region=local.region,
             endpoint_url=local.endpoint_url,
         )
+        # Users whose hash was lost get a temporary password through the admin API, so the demo shows
+        # all three ways in: CSV import with hashes, just-in-time, and admin.
+        plan_path.write_text(
+            plan_path.read_text().replace(
+                'without_hash = "reset-required"', 'without_hash = "temporary-password"'
+            )
+        )
         config = load_plan_file(plan_path)
-        survey = survey_source(config)
-        journal_path = default_journal_path(plan_path)
-        with Journal.open(journal_path) as journal:
-            run_id = journal.start_run("demo", config.checksum)
-            journal.finish_run(run_id, RunStatus.COMPLETED)
+        outcome = make_plan(config, settings=local.settings())
+        write_csv_view(outcome.plan_dir / REPORT, outcome.plan_dir / "users.csv")
+        planned = plan_result(outcome)
 
         lines = [
             "cognito-migrate demo",
             f"  source        {hub}: {hub_users} hub users, {groups} groups, bcrypt hashes",
             f"  local Cognito {local.endpoint_url} (Region {local.region})",
             f"  target pool   {DEMO_POOL_NAME} ({pool_id}): email auto-verified, case-insensitive",
-            f"  plan file     {plan_path} (checked: {config.source.type} → {config.target.pool_id})",
-            f"  read          {survey.users} users to migrate from {survey.description}",
-            *(
-                f"  left out      {n} {kind}: e.g. {survey.issue_examples[str(kind)][0]}"
-                for kind, n in sorted(survey.issues.items())
-            ),
-            "  hashes        " + ", ".join(f"{n} {fmt}" for fmt, n in survey.hash_formats.most_common()),
-            "  groups        " + ", ".join(f"{name} ({n})" for name, n in sorted(survey.groups.items())),
-            f"  journal       {journal_path} (run {run_id} recorded)",
-            "  not built yet: plan, apply, verify; the demo runs them once they exist",
+            f"  plan file     {plan_path}",
+            "",
+            *planned.lines,
+            "",
+            "Not built yet: apply, verify; the demo runs them once they exist.",
         ]
         if keep_running:
             lines.append("The local Cognito keeps running until Ctrl-C; these settings reach it:")
@@ -105,17 +106,11 @@ def run_demo(
         data={
             "workdir": str(workdir),
             "source": {"path": str(hub), "hub_users": hub_users, "groups": groups},
-            "survey": {
-                "users": survey.users,
-                "issues": {str(kind): n for kind, n in survey.issues.items()},
-                "hash_formats": dict(survey.hash_formats),
-                "groups": dict(survey.groups),
-            },
+            "plan": planned.data,
             "endpoint_url": local.endpoint_url if keep_running else None,
             "pool_id": pool_id,
             "plan_file": str(plan_path),
-            "journal": str(journal_path),
-            "run_id": run_id,
+            "journal": str(default_journal_path(plan_path)),
         },
         lines=lines,
     )

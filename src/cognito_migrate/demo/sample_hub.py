@@ -55,12 +55,13 @@ class SampleUser:
     groups: tuple[str, ...] = ()
     email: str | None = "{name}@example.org"
     bcrypt_cost: int = 10
+    stored_password: bytes | None = None  # what users_info holds instead of a bcrypt hash
     in_hub: bool = True
     in_users_info: bool = True
 
 
 def sample_users(count: int = 24, seed: int = 7) -> list[SampleUser]:
-    """The eleven edge cases first, then ordinary active researchers up to ``count``."""
+    """The twelve edge cases first, then ordinary active researchers up to ``count``."""
     special = [
         SampleUser("ada", 900, 2, admin=True, groups=("staff",)),
         SampleUser("grace", 700, 5, groups=("staff", "gpu")),
@@ -71,6 +72,8 @@ def sample_users(count: int = 24, seed: int = 7) -> list[SampleUser]:
         SampleUser("no2fa", 400, 4, has_2fa=False),
         SampleUser("pending", 300, 6, authorized=False),
         SampleUser("bad-email", 365, 7, email="bad-email@"),
+        # An account whose hash was lost in an old restore: nothing can verify its password.
+        SampleUser("lost-hash", 500, 9, groups=("teaching",), stored_password=b"!"),
         SampleUser("hubonly", 100, 3, in_users_info=False),  # hub user without a users_info row
         SampleUser("infoonly", 100, None, in_hub=False),  # users_info row without a hub user
     ]
@@ -120,7 +123,11 @@ def write_sample_hub(path: Path, *, count: int = 24, seed: int = 7, now: datetim
                                (group_id, group))  # fmt: skip
                     db.execute("INSERT INTO user_group_map VALUES (?, ?)", (user_id, group_id))
             if user.in_users_info:
-                hashed = bcrypt.hashpw(demo_password(user.name).encode(), bcrypt.gensalt(user.bcrypt_cost))
+                hashed = user.stored_password
+                if hashed is None:
+                    hashed = bcrypt.hashpw(
+                        demo_password(user.name).encode(), bcrypt.gensalt(user.bcrypt_cost)
+                    )
                 email = user.email.format(name=user.name) if user.email else None
                 db.execute(
                     "INSERT INTO users_info (username, password, is_authorized, email, has_2fa,"
