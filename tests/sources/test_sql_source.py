@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,15 @@ from werkzeug.security import generate_password_hash
 from cognito_migrate.config.models import SqlSource
 from cognito_migrate.errors import ConfigError
 from cognito_migrate.passwords.formats import HashFormat
-from cognito_migrate.sources.records import IssueKind, LegacyUser, SourceIssue, SourceRecord
+from cognito_migrate.sources.records import (
+    IssueKind,
+    LegacyUser,
+    PasswordHash,
+    SourceIssue,
+    SourceRecord,
+    build_legacy_user,
+    build_password_hash,
+)
 from cognito_migrate.sources.sql import SqlTable
 from cognito_migrate.sources.sql_values import group_names
 
@@ -474,3 +482,57 @@ def test_truthy_and_falsy_values_for_the_enabled_column(tmp_path: Path) -> None:
     finally:
         source.close()
     assert read == [True, False] * 6 + [IssueKind.MALFORMED] * 3
+
+
+def test_a_column_whose_type_changes_from_row_to_row_reads_each_value_as_it_is(tmp_path: Path) -> None:
+    # SQLite keeps each value's own type whatever the column's: text in one row, a blob or a number in
+    # the next. The source reads rows in batches and skips conversions for batches that need none, so
+    # batches of 2 put plain and converted rows on both sides of a batch boundary.
+    hashed = PEOPLE[0][1]
+    assert hashed is not None
+    rows: list[tuple[Any, ...]] = [
+        (1, "ann", "text", hashed),
+        ("2", "bob", 3.5, hashed),
+        (" 3 ", "cy", None, hashed),
+        (b"4", b"di ", "café".encode(), None),  # a plain row, then one to convert, in one batch
+        (5, "ed", b"\xff\xfe", hashed.encode()),  # not UTF-8: hex
+        (6, "flo", 7, "   "),
+    ]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'mixed.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE mixed (id, username, extra, password)")
+        connection.exec_driver_sql("INSERT INTO mixed VALUES (?, ?, ?, ?)", rows)
+    engine.dispose()
+    settings = {"table": "mixed", "password_hash_column": "password", "batch_size": 2}
+    source = SqlTable(SqlSource(type="sql", url="mixed.db", **settings), tmp_path)
+    try:
+        users = [record for record in source.records() if isinstance(record, LegacyUser)]
+    finally:
+        source.close()
+
+    assert [(u.source_id, u.username, u.location) for u in users] == [
+        ("1", "ann", "table mixed row 1"), ("2", "bob", "table mixed row 2"),
+        ("3", "cy", "table mixed row 3"), ("4", "di", "table mixed row 4"),
+        ("5", "ed", "table mixed row 5"), ("6", "flo", "table mixed row 6"),
+    ]  # fmt: skip
+    assert [u.fields for u in users] == [
+        {"id": 1, "username": "ann", "extra": "text"},
+        {"id": "2", "username": "bob", "extra": 3.5},
+        {"id": " 3 ", "username": "cy", "extra": None},
+        {"id": "4", "username": "di ", "extra": "café"},
+        {"id": 5, "username": "ed", "extra": "fffe"},
+        {"id": 6, "username": "flo", "extra": 7},
+    ]
+    assert [u.password_hash and (u.password_hash.value, u.password_hash.format) for u in users] == [
+        (hashed, HashFormat.BCRYPT), (hashed, HashFormat.BCRYPT), (hashed, HashFormat.BCRYPT),
+        None, (hashed, HashFormat.BCRYPT), None,
+    ]  # fmt: skip
+
+
+def test_the_per_row_builders_make_the_records_the_constructors_make() -> None:
+    built = build_legacy_user("7", "ann", {"a": 1}, build_password_hash("x", "bcrypt"), ("g",), False, "here")
+    made = LegacyUser("7", "ann", {"a": 1}, PasswordHash("x", "bcrypt"), ("g",), False, "here")
+    assert built == made
+    assert repr(built) == repr(made)
+    with pytest.raises(FrozenInstanceError):
+        built.username = "bob"  # type: ignore[misc]

@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from cognito_migrate.errors import JournalError
-from cognito_migrate.journal.changes import PlanOutcome, apply_transition, plan_user
+from cognito_migrate.journal.changes import PlanOutcome, apply_transition, plan_users
 from cognito_migrate.journal.connection import connect, pid_alive
 from cognito_migrate.journal.records import (
     AddResult,
@@ -237,8 +237,7 @@ class Journal:
         # The chunk is built before the lock is taken, so a slow source never holds up other writers.
         for chunk in _chunks(users, batch_size):
             with self._writing() as conn:
-                now = utc_now()
-                batch = Counter(plan_user(conn, run_id, user, now) for user in chunk)
+                batch = plan_users(conn, run_id, chunk, utc_now())
             outcomes += batch  # counted only once the batch is committed
         return AddResult(
             added=outcomes["added"],

@@ -11,7 +11,8 @@ A row without an id or a username, or with an enabled or groups value that canno
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,18 +20,22 @@ import sqlalchemy as sa
 
 from cognito_migrate.config.models import SqlSource
 from cognito_migrate.errors import ConfigError
-from cognito_migrate.sources.database import open_database, open_stream
+from cognito_migrate.passwords.formats import detect_hash_format
+from cognito_migrate.sources.database import open_database, open_stream, row_batches
 from cognito_migrate.sources.records import (
     GroupDefinition,
     IssueKind,
-    LegacyUser,
     SourceIssue,
     SourceRecord,
+    build_legacy_user,
+    build_password_hash,
 )
 from cognito_migrate.sources.sql_values import field_value, group_names, password_hash, truth
 
 T = TypeVar("T")
 _LISTED_NAMES = 30  # how many table or column names an error message lists
+# Values that go into LegacyUser.fields as they are (field_value would return them unchanged).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 class SqlTable:
@@ -63,8 +68,7 @@ class SqlTable:
                 if not result.returns_rows:
                     raise ConfigError(f"{setting}: returns no rows; expected a SELECT with one row per user")
                 reader = _RowReader(config, list(result.keys()), where)
-                for number, row in enumerate(result, start=1):
-                    yield reader.record(row, number)
+                yield from reader.records(row_batches(result, config.batch_size))
 
     def group_definitions(self) -> list[GroupDefinition]:
         return []  # a column of group names says nothing about descriptions or precedence
@@ -129,40 +133,88 @@ class _RowReader:
         self._id_column = config.id_column
         self._username_column = config.username_column
 
-    def record(self, row: Sequence[Any], number: int) -> SourceRecord:
+    def records(self, batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[SourceRecord]:
+        """One record per row, rows numbered from 1 across the batches.
+
+        This loop runs once per user of tables with millions of them, so it is written for speed:
+        column positions are resolved once, the common value types (text and integers) are handled
+        inline, and anything else goes through the same readers as before (``sql_values``). Types
+        are checked per value, never assumed from earlier rows: SQLite lets one column hold text in
+        one row and a blob in the next.
+        """
+        names = self._columns
+        where = self._where
+        id_at, username_at, hash_at = self._id, self._username, self._hash
+        hash_name = names[hash_at] if hash_at is not None else None
+        enabled_column, enabled_at = self._enabled
+        groups_column, groups_at = self._groups
+        plain = _PLAIN_TYPES
+        number = 0
+        for rows in batches:
+            # One pass over the whole batch finds whether any value needs converting (a date, bytes,
+            # a Decimal); usually none does, and then no row is checked on its own.
+            all_plain = plain.issuperset(map(type, chain.from_iterable(rows)))
+            for row in rows:
+                number += 1
+                value = row[id_at]
+                if type(value) is str:
+                    source_id = value.strip() or None
+                elif type(value) is int:
+                    source_id = str(value)
+                else:
+                    source_id = _identifier(value)
+                value = row[username_at]
+                if type(value) is str:
+                    username = value.strip() or None
+                elif type(value) is int:
+                    username = str(value)
+                else:
+                    username = _identifier(value)
+                if source_id is None or username is None:
+                    yield self._empty(source_id, username, number)
+                    continue
+                enabled = True
+                groups: tuple[str, ...] = ()
+                try:
+                    if enabled_at is not None:
+                        value = row[enabled_at]
+                        if type(value) is int and (value == 1 or value == 0):
+                            enabled = value == 1
+                        else:
+                            enabled = _read(enabled_column, truth, value)
+                    if groups_at is not None:
+                        value = row[groups_at]
+                        if value is not None and value != "":  # most users are in no group
+                            groups = _read(groups_column, group_names, value)
+                except ValueError as exc:
+                    location = f"{where} row {number}"
+                    yield SourceIssue(
+                        IssueKind.MALFORMED, f"{exc} (id {source_id})", location, source_id, username
+                    )
+                    continue
+                fields = dict(zip(names, row, strict=False))  # as long as the columns: strict costs
+                hashed = None
+                if hash_name is not None:
+                    value = fields.pop(hash_name)
+                    if type(value) is str:
+                        value = value.strip()
+                        hashed = build_password_hash(value, detect_hash_format(value)) if value else None
+                    else:
+                        hashed = password_hash(value)
+                if not all_plain and not plain.issuperset(map(type, row)):
+                    for name, value in fields.items():
+                        if type(value) not in plain:
+                            fields[name] = field_value(value)
+                yield build_legacy_user(
+                    source_id, username, fields, hashed, groups, enabled, f"{where} row {number}"
+                )
+
+    def _empty(self, source_id: str | None, username: str | None, number: int) -> SourceIssue:
+        empty = self._id_column if source_id is None else self._username_column
+        known = f" (id {source_id})" if source_id is not None else ""
         location = f"{self._where} row {number}"
-        source_id = _identifier(row[self._id])
-        username = _identifier(row[self._username])
-        if source_id is None or username is None:
-            empty = self._id_column if source_id is None else self._username_column
-            known = f" (id {source_id})" if source_id is not None else ""
-            return SourceIssue(
-                IssueKind.MALFORMED, f"column {empty} is empty{known}", location, source_id, username
-            )
-        enabled = True
-        groups: tuple[str, ...] = ()
-        try:
-            column, index = self._enabled
-            if index is not None:
-                enabled = _read(column, truth, row[index])
-            column, index = self._groups
-            if index is not None:
-                groups = _read(column, group_names, row[index])
-        except ValueError as exc:
-            return SourceIssue(IssueKind.MALFORMED, f"{exc} (id {source_id})", location, source_id, username)
-        fields = {
-            name: field_value(value)
-            for index, (name, value) in enumerate(zip(self._columns, row, strict=True))
-            if index != self._hash
-        }
-        return LegacyUser(
-            source_id=source_id,
-            username=username,
-            fields=fields,
-            password_hash=password_hash(row[self._hash]) if self._hash is not None else None,
-            groups=groups,
-            enabled=enabled,
-            location=location,
+        return SourceIssue(
+            IssueKind.MALFORMED, f"column {empty} is empty{known}", location, source_id, username
         )
 
 
