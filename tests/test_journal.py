@@ -543,5 +543,8 @@ def test_a_killed_process_never_leaves_a_user_without_a_state(path: Path) -> Non
         counts = journal.counts()
         assert counts[S.MIGRATED] == sum(batch_sizes.values()) > 50
         assert set(counts.values()) == {0, counts[S.MIGRATED]}
-        assert {u.attempts for u in journal.users(S.MIGRATED)} <= {1, 2}
+        # A user left in doubt by one kill is re-submitted by the next child, which may be killed
+        # before settling it too: attempts count those re-submissions, at most one per run.
+        runs = len(journal.runs())
+        assert all(1 <= u.attempts <= runs for u in journal.users(S.MIGRATED))
         assert journal.runs()[-1].status is RunStatus.COMPLETED
