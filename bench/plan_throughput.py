@@ -24,28 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-FAKE_BCRYPT = "$2b$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
-
-
-def build(db: Path, rows: int) -> None:
-    if db.exists():
-        with sqlite3.connect(db) as conn:
-            if conn.execute("SELECT count(*) FROM users").fetchone()[0] == rows:
-                return
-        db.unlink()
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT, email TEXT, password TEXT,"
-            " is_active INTEGER, given_name TEXT, roles TEXT)"
-        )
-        conn.executemany(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (i, f"user{i:07d}", f"User{i:07d}@Example.org", FAKE_BCRYPT, i % 50 != 0, f"Given {i}",
-                 "staff,gpu" if i % 7 == 0 else "")
-                for i in range(1, rows + 1)
-            ),
-        )  # fmt: skip
+from synthetic_users import build_users_db
 
 
 def run_copy(db: Path, work: Path) -> None:
@@ -130,7 +109,7 @@ def main() -> None:
         child(args.child, args.db, args.work)
         return
 
-    build(args.db, args.rows)
+    build_users_db(args.db, args.rows)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("copy", "plan"):

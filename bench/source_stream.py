@@ -26,29 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# A syntactically valid bcrypt string: hashing a million real passwords would take hours and measure bcrypt.
-FAKE_BCRYPT = "$2b$12$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
-
-
-def build(db: Path, rows: int) -> None:
-    if db.exists():
-        with sqlite3.connect(db) as conn:
-            if conn.execute("SELECT count(*) FROM users").fetchone()[0] == rows:
-                return
-        db.unlink()
-    with sqlite3.connect(db) as conn:
-        conn.execute(
-            "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT, email TEXT, password TEXT,"
-            " is_active INTEGER, created TEXT, roles TEXT)"
-        )
-        conn.executemany(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (i, f"user{i:07d}", f"user{i:07d}@example.org", FAKE_BCRYPT, i % 50 != 0,
-                 f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} 12:00:00", "staff,gpu" if i % 7 == 0 else "")
-                for i in range(1, rows + 1)
-            ),
-        )  # fmt: skip
+from synthetic_users import build_users_db
 
 
 def rss_kib() -> int:
@@ -108,7 +86,7 @@ def main() -> None:
         print(json.dumps(measure(args.child, args.db, args.child_rows)))
         return
 
-    build(args.db, args.rows)
+    build_users_db(args.db, args.rows)
     size_kib = os.path.getsize(args.db) / 1024
     tenth = max(1, args.rows // 10)
     results = {}
