@@ -95,6 +95,7 @@ def write_sample_hub(path: Path, *, count: int = 24, seed: int = 7, now: datetim
     import bcrypt
 
     now = now or datetime.now(UTC).replace(tzinfo=None)  # JupyterHub stores naive UTC
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -103,14 +104,14 @@ def write_sample_hub(path: Path, *, count: int = 24, seed: int = 7, now: datetim
         db.executescript(_SCHEMA)
         group_ids: dict[str, int] = {}
         for user_id, user in enumerate(users, start=1):
-            created = now - timedelta(days=user.created_days_ago, hours=3)
-            active = (
-                created + timedelta(hours=2)
-                if user.active_days_ago == user.created_days_ago
-                else (
-                    now - timedelta(days=user.active_days_ago) if user.active_days_ago is not None else None
-                )
-            )
+            # Calendar days, at fixed times of day: the portal rules compare dates the way SQLite's
+            # date() does, so times relative to "now" would move users across a rule at midnight.
+            created = midnight - timedelta(days=user.created_days_ago) + timedelta(hours=9)
+            active: datetime | None = None
+            if user.active_days_ago == user.created_days_ago:
+                active = created + timedelta(hours=2)  # abandoned: never back after the first day
+            elif user.active_days_ago is not None:
+                active = min(midnight - timedelta(days=user.active_days_ago) + timedelta(hours=11), now)
             if user.in_hub:
                 db.execute(
                     "INSERT INTO users (id, name, user_info, admin, created, last_activity, cookie_id, state)"
