@@ -211,3 +211,18 @@ def test_a_sql_source_with_bad_records_rejects_them_by_rule_while_neighbours_pas
     assert "3" in users["DUP"]["reasons"][0]  # names the first one's source id
     assert users["noemail"]["reasons"][0].startswith("auto-verified.none")
     assert os.stat(tmp_path / "migration.plan" / "users.jsonl").st_mode & 0o077 == 0
+
+
+def test_plan_takes_quota_overrides_and_names_a_bad_one(
+    local_cognito: LocalCognito,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = hub_plan(local_cognito, tmp_path)
+    for name, value in local_cognito.environment().items():
+        monkeypatch.setenv(name, value)
+    assert main(["plan", "--plan", str(path), "--quota", "UserListt=20"]) == 2
+    assert "did you mean 'UserList'?" in capsys.readouterr().err
+    assert main(["--json", "plan", "--plan", str(path), "--quota", "UserList=20"]) == 1  # 3 rejected users
+    assert json.loads(capsys.readouterr().out)["result"]["decisions"]["migrate"] == 17

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,10 +59,12 @@ def make_plan(
     *,
     settings: AwsSettings | None = None,
     plan_dir: Path | None = None,
+    quota_flags: Mapping[str, float] | None = None,
 ) -> PlanOutcome:
-    """Plan the migration ``config`` describes; write the saved plan to ``plan_dir``."""
+    """Plan the migration ``config`` describes; write the saved plan to ``plan_dir``.
+    ``quota_flags`` override ``[target.quotas]`` for this run (``--quota``)."""
     settings = settings or settings_for_target(config.target)
-    limiter = rate_limiter_for_target(config.target)
+    limiter = rate_limiter_for_target(config.target, quota_flags)
     idp = settings.client("cognito-idp", rate_limiter=limiter)
     with map_cognito_errors():
         profile = read_pool_profile(idp, config.target.pool_id, region=settings.resolved_region())
