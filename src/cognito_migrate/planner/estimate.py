@@ -25,6 +25,8 @@ class PlanCounts:
 
     by_strategy: Counter[str] = field(default_factory=Counter)  # "csv-import", "admin", "jit"
     by_password: Counter[str] = field(default_factory=Counter)  # "hash", "reset-required", …
+    # The same, per strategy: "reset-required" happens under csv-import and, when forced, under admin.
+    by_strategy_password: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_algorithm: Counter[str] = field(default_factory=Counter)
     decisions: Counter[str] = field(default_factory=Counter)  # migrate / reject / skip
     reasons: Counter[str] = field(default_factory=Counter)  # rule id → users

@@ -182,6 +182,7 @@ def _count(counts: PlanCounts, examples: dict[str, list[str]], plan: UserPlan) -
     if plan.decision is Verdict.MIGRATE:
         counts.by_strategy[plan.strategy or ""] += 1
         counts.by_password[plan.password or ""] += 1
+        counts.by_strategy_password[plan.strategy or "", plan.password or ""] += 1
         if plan.algorithm:
             counts.by_algorithm[plan.algorithm] += 1
         if plan.strategy != "jit":  # the trigger's PostAuthentication step adds JIT users' groups

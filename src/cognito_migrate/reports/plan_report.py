@@ -55,7 +55,9 @@ def plan_result(outcome: PlanOutcome) -> CommandResult:
     ]
     for strategy, n in counts.by_strategy.most_common():
         passwords = ", ".join(
-            f"{k} {v:,}" for k, v in counts.by_password.most_common() if _belongs(k, strategy)
+            f"{password or 'unchanged'} {v:,}"
+            for (of, password), v in counts.by_strategy_password.most_common()
+            if of == strategy
         )
         lines.append(f"  {strategy:<11} {n:>9,}  ({passwords})")
     if counts.reasons:
@@ -74,12 +76,6 @@ def plan_result(outcome: PlanOutcome) -> CommandResult:
     lines.append(f"Saved plan: {outcome.plan_dir} (report: {outcome.plan_dir / 'users.jsonl'})")
     outcome_kind = Outcome.PARTIAL if decisions["reject"] else Outcome.OK
     return CommandResult(command="plan", outcome=outcome_kind, data=data, lines=lines)
-
-
-def _belongs(password: str, strategy: str) -> bool:
-    by_strategy = {"csv-import": {"hash", "reset-required"}, "admin": {"temporary", "permanent", ""},
-                   "jit": {"jit"}}  # fmt: skip
-    return password in by_strategy.get(strategy, set())
 
 
 def _duration(seconds: float) -> str:
