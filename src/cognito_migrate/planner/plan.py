@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cognito_migrate.aws.errors import map_cognito_errors
 from cognito_migrate.aws.ratelimit import rate_limiter_for_target
 from cognito_migrate.aws.session import AwsSettings, settings_for_target
 from cognito_migrate.config.models import MigrationConfig
@@ -66,11 +65,11 @@ def make_plan(
     settings = settings or settings_for_target(config.target)
     limiter = rate_limiter_for_target(config.target, quota_flags)
     idp = settings.client("cognito-idp", rate_limiter=limiter)
-    with map_cognito_errors():
-        profile = read_pool_profile(idp, config.target.pool_id, region=settings.resolved_region())
-        existing = read_existing_users(
-            idp, profile, legacy_id_attribute=config.strategy.legacy_id_attribute or None
-        )
+    # Both readers map Cognito's errors at each call, naming the operation.
+    profile = read_pool_profile(idp, config.target.pool_id, region=settings.resolved_region())
+    existing = read_existing_users(
+        idp, profile, legacy_id_attribute=config.strategy.legacy_id_attribute or None
+    )
     rules = RuleSet(
         profile,
         username_policy=config.strategy.username_policy,
