@@ -9,13 +9,15 @@ documented; a job of a few users takes minutes).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cognito_migrate.aws.quotas import QuotaCategory, Quotas, category_for
 
 # Cognito's import-job limits: one job per file; files split at 500,000 users (cognito-facts §1).
+_K = TypeVar("_K")
+
 POLL_CALLS_PER_JOB = 60  # UNVERIFIED: a job polled every 5 s for its first 5 minutes
 
 
@@ -23,17 +25,39 @@ POLL_CALLS_PER_JOB = 60  # UNVERIFIED: a job polled every 5 s for its first 5 mi
 class PlanCounts:
     """What the planner counted while deciding, the input of the estimate."""
 
-    by_strategy: Counter[str] = field(default_factory=Counter)  # "csv-import", "admin", "jit"
-    by_password: Counter[str] = field(default_factory=Counter)  # "hash", "reset-required", …
-    # The same, per strategy: "reset-required" happens under csv-import and, when forced, under admin.
-    by_strategy_password: Counter[tuple[str, str]] = field(default_factory=Counter)
-    by_algorithm: Counter[str] = field(default_factory=Counter)
+    # Migrated users per (strategy, password handling, algorithm): one counter on the per-user hot path;
+    # the views below add it up. Strategy "csv-import" | "admin" | "jit"; password "hash" |
+    # "reset-required" | …; algorithm "" when there is none.
+    migrations: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     decisions: Counter[str] = field(default_factory=Counter)  # migrate / reject / skip
     reasons: Counter[str] = field(default_factory=Counter)  # rule id → users
     memberships: int = 0  # (user, group) pairs to add through the admin API
     disabled: int = 0  # users to disable after creation
     updates: int = 0  # users already in the pool whose attributes are updated
     groups: set[str] = field(default_factory=set)  # every group a migrated user belongs to
+
+    @property
+    def by_strategy(self) -> Counter[str]:
+        return self._total(lambda key: key[0])
+
+    @property
+    def by_password(self) -> Counter[str]:
+        return self._total(lambda key: key[1])
+
+    @property
+    def by_strategy_password(self) -> Counter[tuple[str, str]]:
+        """ "reset-required" happens under csv-import and, when forced, under admin."""
+        return self._total(lambda key: (key[0], key[1]))
+
+    @property
+    def by_algorithm(self) -> Counter[str]:
+        return Counter({k: v for k, v in self._total(lambda key: key[2]).items() if k})
+
+    def _total(self, part: Callable[[tuple[str, str, str]], _K]) -> Counter[_K]:
+        totals: Counter[_K] = Counter()
+        for key, users in self.migrations.items():
+            totals[part(key)] += users
+        return totals
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ memory of names seen, for duplicates) stay in memory.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from cognito_migrate.aws.ratelimit import rate_limiter_for_target
 from cognito_migrate.aws.session import AwsSettings, settings_for_target
@@ -115,8 +116,7 @@ def make_plan(
                 if prepared is not None:
                     fingerprint.update(_fingerprint_line(plan, prepared.attributes))
                 _count(counts, examples, plan)
-                report.write(json.dumps(plan.as_report_line(), ensure_ascii=False))
-                report.write("\n")
+                report.write(orjson.dumps(plan.as_report_line(), option=orjson.OPT_APPEND_NEWLINE))
                 yield PlannedUser(
                     plan.source_id,
                     plan.username,
@@ -130,7 +130,7 @@ def make_plan(
         if config.strategy.journal
         else default_journal_path(config.path or Path("migration.toml"))
     )
-    with Journal.open(journal_path) as journal, os.fdopen(report_fd, "w", encoding="utf-8") as report:
+    with Journal.open(journal_path) as journal, os.fdopen(report_fd, "wb", buffering=1 << 20) as report:
         run_id = journal.start_run("plan", config.checksum)
         try:
             journal.add_users(run_id, planned_users(report))
@@ -169,25 +169,26 @@ def make_plan(
 
 def _fingerprint_line(plan: UserPlan, attributes: dict[str, str]) -> bytes:
     # What apply would send for this user: id, name, attributes, password handling and groups.
-    values = "\x1f".join(f"{k}={v}" for k, v in sorted(attributes.items()))
-    return (
-        f"{plan.source_id}\x1e{plan.username}\x1e{values}\x1e{plan.strategy}\x1e{plan.password}"
-        f"\x1e{plan.algorithm}\x1e{','.join(plan.groups)}\x1e{plan.enabled}\n"
-    ).encode()
+    return orjson.dumps(
+        (plan.source_id, plan.username, attributes, plan.strategy, plan.password, plan.algorithm,
+         plan.groups, plan.enabled),
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE,
+    )  # fmt: skip
 
 
 def _count(counts: PlanCounts, examples: dict[str, list[str]], plan: UserPlan) -> None:
-    counts.decisions[plan.decision] += 1
-    if plan.decision is Verdict.MIGRATE:
-        counts.by_strategy[plan.strategy or ""] += 1
-        counts.by_password[plan.password or ""] += 1
-        counts.by_strategy_password[plan.strategy or "", plan.password or ""] += 1
-        if plan.algorithm:
-            counts.by_algorithm[plan.algorithm] += 1
-        if plan.strategy != "jit":  # the trigger's PostAuthentication step adds JIT users' groups
-            counts.memberships += len(plan.groups)
-            counts.disabled += not plan.enabled
-        counts.groups.update(plan.groups)
+    decision = plan.decision
+    counts.decisions[decision] += 1
+    if decision is Verdict.MIGRATE:
+        strategy = plan.strategy or ""
+        counts.migrations[strategy, plan.password or "", plan.algorithm or ""] += 1
+        # The trigger's PostAuthentication step adds JIT users' groups and never disables.
+        if plan.groups:
+            counts.groups.update(plan.groups)
+            if strategy != "jit":
+                counts.memberships += len(plan.groups)
+        if not plan.enabled and strategy != "jit":
+            counts.disabled += 1
         if plan.reasons and plan.reasons[0].startswith("pool.exists"):
             counts.updates += 1
         return

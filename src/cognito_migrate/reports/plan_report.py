@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from cognito_migrate.results import CommandResult, Outcome
 
@@ -20,11 +21,11 @@ CSV_COLUMNS = ("source_id", "username", "decision", "strategy", "password", "alg
 def write_csv_view(jsonl: Path, target: Path) -> Path:
     """The per-user report as CSV (reasons joined with ' | '), streamed line by line, 0600."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with jsonl.open(encoding="utf-8") as source, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+    with jsonl.open("rb") as source, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for line in source:
-            row: dict[str, Any] = json.loads(line)
+            row: dict[str, Any] = orjson.loads(line)
             row["reasons"] = " | ".join(row.get("reasons") or [])
             row["groups"] = ",".join(row.get("groups") or [])
             writer.writerow([row.get(column) for column in CSV_COLUMNS])
