@@ -32,6 +32,7 @@ from cognito_migrate.planner.profile import PoolProfile
 from cognito_migrate.planner.rules import RuleSet
 from cognito_migrate.planner.saved import pool_fingerprint, write_manifest
 from cognito_migrate.sources import open_source
+from cognito_migrate.sources.records import GroupDefinition
 from cognito_migrate.strategies.csv_import import ImportCsvWriter, ImportFile, RowRejected
 
 REPORT = "users.jsonl"
@@ -88,8 +89,11 @@ def make_plan(
     fingerprint = hashlib.sha256()
     report_fd = os.open(plan_dir / REPORT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 
+    definitions: list[GroupDefinition] = []
+
     def planned_users(report: Any) -> Iterator[PlannedUser]:
         with open_source(config) as source:
+            definitions.extend(source.group_definitions())
             for record in source.records():
                 plan, prepared = decider.decide(record)
                 if prepared is not None and plan.strategy == "csv-import":
@@ -152,7 +156,7 @@ def make_plan(
             "pool": {
                 "id": profile.pool_id,
                 "region": profile.region,
-                "fingerprint": pool_fingerprint(profile),
+                "fingerprint": pool_fingerprint(profile, plan_groups=counts.groups),
             },
             "source": {"type": config.source.type, "fingerprint": fingerprint.hexdigest()},
             "counts": _counts_dict(counts),
@@ -162,6 +166,8 @@ def make_plan(
                 for f in files
             ],
             "report": REPORT,
+            # The groups migrated users join, as apply creates those the pool lacks.
+            "groups": [_group_entry(name, definitions) for name in sorted(counts.groups)],
         },
     )
     return PlanOutcome(plan_dir, profile, counts, result, files, run_id, examples)
@@ -174,6 +180,16 @@ def _fingerprint_line(plan: UserPlan, attributes: dict[str, str]) -> bytes:
          plan.groups, plan.enabled),
         option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE,
     )  # fmt: skip
+
+
+def _group_entry(name: str, definitions: list[GroupDefinition]) -> dict[str, Any]:
+    found = next((d for d in definitions if d.name == name), GroupDefinition(name))
+    return {
+        "name": name,
+        "description": found.description,
+        "precedence": found.precedence,
+        "role_arn": found.role_arn,
+    }
 
 
 def _count(counts: PlanCounts, examples: dict[str, list[str]], plan: UserPlan) -> None:

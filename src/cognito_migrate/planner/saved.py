@@ -17,22 +17,32 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from cognito_migrate.errors import ConfigError
 from cognito_migrate.planner.profile import PoolProfile
+from cognito_migrate.sources.records import GroupDefinition
 
 MANIFEST = "plan.json"
 FORMAT_VERSION = 1
 
 
-def pool_fingerprint(profile: PoolProfile) -> str:
+def pool_fingerprint(profile: PoolProfile, *, plan_groups: Iterable[str] = ()) -> str:
     """Changes when anything the plan relied on changes: schema, username and alias settings, case
-    rule, auto-verified attributes, MFA, the CSV header, the groups, or the pool's last modification."""
+    rule, auto-verified attributes, MFA, the CSV header, the groups, or the pool's last modification.
+
+    ``plan_groups`` (the groups the plan's users join) are left out: ``apply`` creates the missing
+    ones, and the plan must still fit the pool when a resumed ``apply`` finds them there.
+    """
     relevant = asdict(profile)
     relevant.pop("estimated_users", None)  # grows as users sign up; not a configuration change
+    for name in plan_groups:
+        relevant["groups"].pop(name, None)
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -91,7 +101,8 @@ def stale_reasons(
     reasons = []
     if manifest.get("config_checksum") != config_checksum:
         reasons.append("the plan file (migration.toml) changed since planning")
-    if manifest.get("pool", {}).get("fingerprint") != pool_fingerprint(profile):
+    plan_groups = [group["name"] for group in manifest.get("groups", [])]
+    if manifest.get("pool", {}).get("fingerprint") != pool_fingerprint(profile, plan_groups=plan_groups):
         reasons.append(f"the pool {profile.pool_id} changed since planning (settings, schema or groups)")
     if source_fingerprint is not None and manifest.get("source", {}).get("fingerprint") != source_fingerprint:
         reasons.append("the source's users changed since planning")
@@ -100,3 +111,42 @@ def stale_reasons(
 
 def _checksum(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+class SavedPlan:
+    """A checked saved plan, as ``apply`` reads it: the manifest, and the report streamed line by line.
+
+    >>> saved = SavedPlan.load(Path("migration.plan"))        # doctest: +SKIP
+    >>> for user in saved.report():                            # one dict per source user
+    ...     user["source_id"], user["import_file"], user["import_line"]
+    """
+
+    def __init__(self, plan_dir: Path, manifest: dict[str, Any]) -> None:
+        self.plan_dir = plan_dir
+        self.manifest = manifest
+
+    @classmethod
+    def load(cls, plan_dir: Path) -> SavedPlan:
+        return cls(plan_dir, load_manifest(plan_dir))
+
+    @property
+    def checksum(self) -> str:
+        return str(self.manifest["checksum"])
+
+    @property
+    def files(self) -> list[dict[str, Any]]:
+        """The import files: ``name``, ``algorithm`` (None: no password_hash column), ``users``."""
+        return list(self.manifest.get("files", []))
+
+    @property
+    def groups(self) -> list[GroupDefinition]:
+        return [
+            GroupDefinition(g["name"], g.get("description"), g.get("precedence"), g.get("role_arn"))
+            for g in self.manifest.get("groups", [])
+        ]
+
+    def report(self) -> Iterator[dict[str, Any]]:
+        """The per-user report, one dict per line, streamed (a million users never sit in memory)."""
+        with (self.plan_dir / self.manifest.get("report", "users.jsonl")).open("rb") as lines:
+            for line in lines:
+                yield orjson.loads(line)
