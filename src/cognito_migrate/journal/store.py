@@ -53,6 +53,9 @@ DEFAULT_BATCH_SIZE = 1000
 users never sit in memory and a crash loses at most one uncommitted batch."""
 
 
+_IDS_PER_QUERY = 999  # bound values per statement, within SQLite's smallest limit
+
+
 def default_journal_path(plan_file: str | os.PathLike[str]) -> Path:
     """Where a plan's journal lives unless configured: ``<plan dir>/<plan stem>.journal.sqlite``."""
     plan = Path(plan_file)
@@ -188,9 +191,26 @@ class Journal:
         """Runs whose process died while running, found (and marked ``interrupted``) by this open."""
         return list(self._interrupted)
 
-    def start_run(self, command: str, plan_checksum: str | None = None) -> int:
-        """Record that ``command`` started in this process; returns the run id to pass to writes."""
+    def start_run(self, command: str, plan_checksum: str | None = None, *, exclusive: bool = False) -> int:
+        """Record that ``command`` started in this process; returns the run id to pass to writes.
+
+        ``exclusive``: refuse (``JournalError``) while another run of ``command`` is still running —
+        two ``apply`` runs sending the same users would import them twice. The check and the insert
+        are one write transaction, so two processes starting at once cannot both pass it. A run whose
+        process died was marked interrupted when this journal was opened, and does not count.
+        """
         with self._writing() as conn:
+            if exclusive:
+                other = conn.execute(
+                    "SELECT run_id, pid, host, started_at FROM runs WHERE command = ? AND status = ?",
+                    (command, RunStatus.RUNNING),
+                ).fetchone()
+                if other is not None:
+                    raise JournalError(
+                        f"journal {self._path}: {command} run {other['run_id']} is still running "
+                        f"(pid {other['pid']} on {other['host']}, since {other['started_at']}); "
+                        "wait for it to finish, or stop it — it can be resumed"
+                    )
             cursor = conn.execute(
                 "INSERT INTO runs (command, plan_checksum, status, pid, host, started_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -336,6 +356,25 @@ class Journal:
         for row in self._fetch_all("SELECT state, COUNT(*) AS n FROM users GROUP BY state"):
             totals[UserState(row["state"])] = row["n"]
         return totals
+
+    def get_users(self, source_ids: Iterable[str]) -> dict[str, UserRecord]:
+        """The journaled users among ``source_ids`` (absent ids are left out), a few queries per
+        thousand ids rather than one each."""
+        ids = list(dict.fromkeys(source_ids))
+        found: dict[str, UserRecord] = {}
+        for first in range(0, len(ids), _IDS_PER_QUERY):
+            part = ids[first : first + _IDS_PER_QUERY]
+            rows = self._fetch_all(
+                f"SELECT * FROM users WHERE source_id IN ({','.join('?' * len(part))})",  # noqa: S608
+                tuple(part),
+            )
+            found.update((row["source_id"], UserRecord.from_row(row)) for row in rows)
+        return found
+
+    def import_job_users(self, job_id: str) -> dict[int, UserRecord]:
+        """The users last submitted in import job ``job_id``, by their line in its file."""
+        rows = self._fetch_all("SELECT * FROM users WHERE import_job_id = ?", (job_id,))
+        return {row["import_line"]: UserRecord.from_row(row) for row in rows}
 
     def user_for_import_line(self, job_id: str, line: int) -> UserRecord | None:
         """The user last submitted on ``line`` of import job ``job_id``."""
