@@ -13,7 +13,7 @@ import click
 
 from cognito_migrate import __version__
 from cognito_migrate.cli import output
-from cognito_migrate.cli.commands import demo, init, local, plan, status
+from cognito_migrate.cli.commands import apply, cleanup, demo, init, local, plan, status
 from cognito_migrate.cli.exit_codes import FOR_OUTCOME, ExitCode
 from cognito_migrate.errors import CognitoMigrateError, ConfigError
 from cognito_migrate.results import CommandResult
@@ -46,7 +46,7 @@ def cli(
     ctx.obj = GlobalOptions(profile, region, endpoint_url, as_json)
 
 
-for command in (init.init, plan.plan, status.status, local.local, demo.demo):
+for command in (init.init, plan.plan, apply.apply, status.status, local.local, demo.demo, cleanup.cleanup):
     cli.add_command(command)
 
 
