@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cognito_migrate.apply import apply_plan
 from cognito_migrate.config import load_plan_file, write_example
 from cognito_migrate.demo.sample_hub import write_sample_hub
 from cognito_migrate.journal import default_journal_path
@@ -20,6 +21,7 @@ from cognito_migrate.local import LocalCognito
 from cognito_migrate.planner.plan import REPORT, make_plan
 from cognito_migrate.reports.plan_report import plan_result, write_csv_view
 from cognito_migrate.results import CommandResult
+from cognito_migrate.strategies.csv_import.job import JobTiming
 
 DEMO_POOL_NAME = "portal-v2"
 
@@ -82,6 +84,9 @@ def run_demo(
         outcome = make_plan(config, settings=local.settings())
         write_csv_view(outcome.plan_dir / REPORT, outcome.plan_dir / "users.csv")
         planned = plan_result(outcome)
+        # The local import jobs finish in moments: poll them often so the demo does not sit waiting.
+        quick = JobTiming(poll_interval=0.2, log_poll_interval=0.2)
+        applied = apply_plan(plan_path, settings=local.settings(), timing=quick)
 
         lines = [
             "cognito-migrate demo",
@@ -92,7 +97,10 @@ def run_demo(
             "",
             *planned.lines,
             "",
-            "Not built yet: apply, verify; the demo runs them once they exist.",
+            *applied.lines,
+            "",
+            "Not built yet: apply for admin-API users, the migrate-user trigger, verify; the demo runs "
+            "them once they exist.",
         ]
         if keep_running:
             lines.append("The local Cognito keeps running until Ctrl-C; these settings reach it:")
@@ -107,6 +115,7 @@ def run_demo(
             "workdir": str(workdir),
             "source": {"path": str(hub), "hub_users": hub_users, "groups": groups},
             "plan": planned.data,
+            "apply": applied.data,
             "endpoint_url": local.endpoint_url if keep_running else None,
             "pool_id": pool_id,
             "plan_file": str(plan_path),
