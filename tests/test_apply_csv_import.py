@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -22,8 +23,10 @@ from cognito_migrate.journal import Journal, UserState, default_journal_path
 from cognito_migrate.local import LocalCognito
 from cognito_migrate.local.importjobs import service_for
 from cognito_migrate.planner.plan import make_plan
+from cognito_migrate.reports.progress import BarProgress
 from cognito_migrate.results import Outcome
-from cognito_migrate.strategies.csv_import.job import JobTiming
+from cognito_migrate.strategies.csv_import.apply import ApplyListener
+from cognito_migrate.strategies.csv_import.job import ImportJob, JobTiming
 
 FAST = JobTiming(poll_interval=0.05, log_poll_interval=0.05, log_timeout=5.0, stop_timeout=10.0)
 CSV_USERS = {"ada", "grace", "newbie", *(f"user{i:03d}" for i in range(12, 24))}
@@ -92,7 +95,8 @@ def test_the_hub_sample_is_imported_with_a_final_state_and_reason_for_every_user
     pool_id = pool_of(plan_file)
     idp = local_cognito.client("cognito-idp")
 
-    code = main(["apply", "--plan", str(plan_file)])
+    kept = tmp_path / "sent"
+    code = main(["apply", "--plan", str(plan_file), "--keep-files", str(kept)])
     # Partial: the just-in-time user waits for the trigger, and three users were rejected by the plan.
     assert code == 1
     out = capsys.readouterr()
@@ -126,6 +130,14 @@ def test_the_hub_sample_is_imported_with_a_final_state_and_reason_for_every_user
             ada.reason or ""
         )
         assert "groups staff, admin" in (ada.reason or "")
+
+    # The plan's import files held password hashes: with every user in the pool they are gone; the
+    # copies asked for with --keep-files stay, 0600.
+    plan_dir = plan_file.parent / "migration.plan"
+    assert not list(plan_dir.glob("import-*.csv"))
+    copies = sorted(kept.glob("*.csv"))
+    assert [p.name for p in copies] == ["import-bcrypt-001.csv", "import-reset-required-001.csv"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in copies} == {0o600}
 
     # Running it again sends nothing: no new job, nobody imported twice.
     jobs_before = len(import_jobs(local_cognito, pool_id))
@@ -162,6 +174,15 @@ def test_skipped_and_failed_lines_reach_their_users_while_neighbours_migrate(
         assert users["6"].state == UserState.MIGRATED  # newbie, the neighbour
         assert journal.counts()[UserState.MIGRATED] == 14
         assert journal.counts()[UserState.SUBMITTED] == 0
+    assert any("kept for --retry-failed" in line for line in result.lines)
+
+    # Once the email is free again, --retry-failed sends ada (alone) again; grace stays skipped.
+    idp.admin_delete_user(UserPoolId=pool_id, Username="squatter")
+    retried = apply_plan(plan_file, settings=local_cognito.settings(), timing=FAST, retry_failed=True)
+    assert retried.data["csv_import"]["migrated"] == 1
+    with journal_of(plan_file) as journal:
+        assert journal.get_users(["1"])["1"].state == UserState.MIGRATED
+        assert journal.get_users(["2"])["2"].state == UserState.SKIPPED
 
 
 def test_ctrl_c_stops_the_job_and_the_next_apply_finishes_without_importing_anyone_twice(
@@ -172,11 +193,12 @@ def test_ctrl_c_stops_the_job_and_the_next_apply_finishes_without_importing_anyo
     assert local_cognito.app is not None
     monkeypatch.setattr(service_for(local_cognito.app), "row_pause", 0.1)
 
-    def interrupt_midway(line: str) -> None:
-        if "InProgress" in line and " 0 imported" not in line:
-            raise KeyboardInterrupt
+    class CtrlCMidway(ApplyListener):
+        def job_updated(self, job: ImportJob) -> None:
+            if job.status == "InProgress" and job.imported:
+                raise KeyboardInterrupt
 
-    first = apply_plan(plan_file, settings=local_cognito.settings(), timing=FAST, say=interrupt_midway)
+    first = apply_plan(plan_file, settings=local_cognito.settings(), timing=FAST, listener=CtrlCMidway())
     assert first.outcome is Outcome.INTERRUPTED
     (stopped,) = [j for j in import_jobs(local_cognito, pool_id) if j["Status"] == "Stopped"]
     assert 0 < stopped["ImportedUsers"] < 15
@@ -254,3 +276,14 @@ def test_only_one_apply_runs_at_a_time(tmp_path: Path) -> None:
         with pytest.raises(JournalError, match=f"apply run {first} is still running"):
             journal.start_run("apply", exclusive=True)
         journal.start_run("status", exclusive=True)  # other commands are not held up
+
+
+def test_a_terminal_gets_a_progress_bar_per_job(
+    local_cognito: LocalCognito, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_file = planned_hub(local_cognito, tmp_path)
+    apply_plan(plan_file, settings=local_cognito.settings(), timing=FAST, listener=BarProgress())
+    err = capsys.readouterr().err
+    assert "15/15" in err  # the bcrypt job's bar, finished
+    assert "15 imported, 0 skipped, 0 failed" in err
+    assert "1/1" in err  # the reset-required job's

@@ -27,37 +27,10 @@ from cognito_migrate.planner.plan import default_plan_dir
 from cognito_migrate.planner.pool_reader import read_pool_profile
 from cognito_migrate.planner.saved import SavedPlan, stale_reasons
 from cognito_migrate.results import CommandResult, Outcome
-from cognito_migrate.strategies.csv_import.apply import CsvImportPhase, CsvImportResult
-from cognito_migrate.strategies.csv_import.job import (
-    ImportJob,
-    ImportJobInterrupted,
-    ImportJobListener,
-    ImportJobRunner,
-    JobTiming,
-)
+from cognito_migrate.strategies.csv_import.apply import ApplyListener, CsvImportPhase, CsvImportResult
+from cognito_migrate.strategies.csv_import.job import ImportJobInterrupted, ImportJobRunner, JobTiming
 from cognito_migrate.strategies.csv_import.logs_role import resolve_logs_role
 from cognito_migrate.strategies.followups import FollowUpRunner
-
-
-class _Echo(ImportJobListener):
-    """What a person watching sees: one line per job event worth knowing, and the counters."""
-
-    def __init__(self, say: Any) -> None:
-        self._say = say
-        self._last: tuple[str, str, int, int, int] | None = None
-
-    def job_created(self, job: ImportJob, replaces: ImportJob | None) -> None:
-        self._say(f"import job {job.job_id} created ({job.job_name})")
-
-    def job_updated(self, job: ImportJob) -> None:
-        now = (job.job_id, job.status, job.imported, job.skipped, job.failed)
-        if now != self._last:
-            self._last = now
-            self._say(f"  {job.job_id} {job.status}: {job.imported:,} imported, {job.skipped:,} skipped, "
-                      f"{job.failed:,} failed")  # fmt: skip
-
-    def notice(self, message: str) -> None:
-        self._say(message)
 
 
 def apply_plan(
@@ -72,13 +45,13 @@ def apply_plan(
     profile: str | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
-    say: Any = None,
+    listener: ApplyListener | None = None,
     timing: JobTiming | None = None,
 ) -> CommandResult:
     """Apply the saved plan of ``plan_file`` (or the one in ``plan_dir``); see the module docstring.
 
-    ``say`` receives progress lines for people (the CLI prints them to stderr); ``timing`` shortens
-    the import-job polling in tests.
+    ``listener`` is told what happens as it happens (``reports.progress`` shows it to people);
+    ``timing`` shortens the import-job polling in tests.
     """
     config = load_plan_file(plan_file)
     settings = settings or settings_for_target(
@@ -94,7 +67,7 @@ def apply_plan(
             f"{saved.plan_dir}: the saved plan no longer fits: {'; '.join(stale)}. "
             "Run cognito-migrate plan again, check the report, then apply."
         )
-    echo = _Echo(say or (lambda line: None))
+    echo = listener or ApplyListener()
     with Journal.open(Path(saved.manifest["journal"])) as journal:
         run_id = journal.start_run("apply", saved.checksum, exclusive=True)
         try:
@@ -122,7 +95,7 @@ def _run(
     settings: AwsSettings,
     idp: Any,
     pool_name: str,
-    echo: _Echo,
+    echo: ApplyListener,
     *,
     role_arn: str | None,
     keep_files: Path | None,

@@ -68,8 +68,12 @@ def write_manifest(plan_dir: Path, manifest: dict[str, Any]) -> Path:
     return path
 
 
-def load_manifest(plan_dir: Path) -> dict[str, Any]:
-    """Read ``plan.json`` and check it and every file it lists; ConfigError naming what changed."""
+def load_manifest(plan_dir: Path, *, require_files: bool = True) -> dict[str, Any]:
+    """Read ``plan.json`` and check it and every file it lists; ConfigError naming what changed.
+
+    ``require_files=False`` lets import files be missing (``apply`` deletes each one once all its
+    users are in the pool); a file that is there must still be the one planned.
+    """
     path = plan_dir / MANIFEST
     try:
         body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -84,6 +88,8 @@ def load_manifest(plan_dir: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: the manifest was edited after planning; plan again")
     for entry in body.get("files", []):
         file = plan_dir / entry["name"]
+        if not require_files and not file.exists():
+            continue
         if not file.exists() or file_sha256(file) != entry["sha256"]:
             raise ConfigError(f"{file}: changed or missing since planning; plan again")
     body["checksum"] = claimed
@@ -127,7 +133,8 @@ class SavedPlan:
 
     @classmethod
     def load(cls, plan_dir: Path) -> SavedPlan:
-        return cls(plan_dir, load_manifest(plan_dir))
+        """The checked plan; import files ``apply`` already finished with and deleted may be gone."""
+        return cls(plan_dir, load_manifest(plan_dir, require_files=False))
 
     @property
     def checksum(self) -> str:

@@ -41,8 +41,15 @@ def apply(
       cognito-migrate plan && cognito-migrate apply
       cognito-migrate status          # every user's state, with the reason
     """
-    from cognito_migrate.apply import apply_plan
+    import sys
 
+    from cognito_migrate.apply import apply_plan
+    from cognito_migrate.reports.progress import apply_progress
+
+    progress = apply_progress(
+        interactive=sys.stderr.isatty() and not getattr(options, "as_json", False),
+        say=lambda line: click.echo(line, err=True),
+    )
     return apply_plan(
         plan_file,
         plan_dir=plan_dir,
@@ -53,5 +60,5 @@ def apply(
         profile=getattr(options, "profile", None),
         region=getattr(options, "region", None),
         endpoint_url=getattr(options, "endpoint_url", None),
-        say=lambda line: click.echo(line, err=True),
+        listener=progress,
     )

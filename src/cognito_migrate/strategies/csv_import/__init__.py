@@ -1,4 +1,5 @@
-"""Cognito user import jobs: the CSV files (written at plan time) and, later, the job runner."""
+"""Cognito user import jobs: the CSV files (written at plan time), the job runner and its log, and the
+CloudWatch Logs role jobs write with. ``apply`` (the orchestration) lives in ``.apply``."""
 
 from cognito_migrate.strategies.csv_import.csvfile import (
     FIRST_DATA_LINE,
@@ -9,6 +10,17 @@ from cognito_migrate.strategies.csv_import.csvfile import (
     ImportFile,
     RowRejected,
 )
+from cognito_migrate.strategies.csv_import.job import (
+    ImportJob,
+    ImportJobInterrupted,
+    ImportJobListener,
+    ImportJobOutcome,
+    ImportJobRunner,
+    JobStatus,
+    JobTiming,
+    safe_job_name,
+)
+from cognito_migrate.strategies.csv_import.job_log import JobLog, JobLogReader, LineOutcome, LineResult
 
 __all__ = [
     "FIRST_DATA_LINE",
@@ -17,5 +29,17 @@ __all__ = [
     "MAX_USERS_PER_FILE",
     "ImportCsvWriter",
     "ImportFile",
+    "ImportJob",
+    "ImportJobInterrupted",
+    "ImportJobListener",
+    "ImportJobOutcome",
+    "ImportJobRunner",
+    "JobLog",
+    "JobLogReader",
+    "JobStatus",
+    "JobTiming",
+    "LineOutcome",
+    "LineResult",
     "RowRejected",
+    "safe_job_name",
 ]

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cognito_migrate.errors import ConfigError, JournalError
 from cognito_migrate.journal import Journal, Transition, UserRecord, UserState
 from cognito_migrate.planner.saved import SavedPlan
 from cognito_migrate.strategies.csv_import.csvfile import FIRST_DATA_LINE
@@ -68,6 +69,14 @@ class CsvImportResult:
     notices: list[str] = field(default_factory=list)
 
 
+class ApplyListener(ImportJobListener):
+    """What a person watching ``apply`` is told: the job events, and how many users each job takes."""
+
+    def job_users(self, job: ImportJob, users: int) -> None:
+        """``job`` imports ``users`` users (a progress bar's total); after ``job_created``, or when
+        an earlier run's job is resumed."""
+
+
 class _JournalingListener(ImportJobListener):
     """Records each job, and its users as submitted, the moment Cognito created it."""
 
@@ -93,6 +102,7 @@ class _JournalingListener(ImportJobListener):
             journal.update_import_job(replaces.job_id, status="Replaced")
         self._phase.result.jobs.append(job.job_id)
         self._phase.listener.job_created(job, replaces)
+        self._phase.listener.job_users(job, len(self._users))
 
     def job_updated(self, job: ImportJob) -> None:
         self._phase.record_status(job)
@@ -119,7 +129,7 @@ class CsvImportPhase:
         runner: ImportJobRunner,
         followups: FollowUpRunner,
         *,
-        listener: ImportJobListener | None = None,
+        listener: ApplyListener | None = None,
         keep_files: Path | None = None,
         retry_failed: bool = False,
     ) -> None:
@@ -128,7 +138,7 @@ class CsvImportPhase:
         self.saved = saved
         self.runner = runner
         self.followups = followups
-        self.listener = listener or ImportJobListener()
+        self.listener = listener or ApplyListener()
         self.pool_id = runner.pool_id
         self.keep_files = keep_files
         self.retry_failed = retry_failed
@@ -164,8 +174,6 @@ class CsvImportPhase:
         records = self.journal.get_users(by_id)
         missing = [source_id for source_id in by_id if source_id not in records]
         if missing:
-            from cognito_migrate.errors import JournalError
-
             raise JournalError(
                 f"{len(missing)} users of {name} are not in the journal {self.journal.path} "
                 f"(e.g. {missing[0]!r}): was the plan saved with another journal?"
@@ -180,7 +188,27 @@ class CsvImportPhase:
         to_send = [user for user in users if records[user.source_id].state in sendable]
         to_send += [user for user in resend if user.source_id not in {u.source_id for u in to_send}]
         if to_send:
+            if not (self.saved.plan_dir / name).exists():
+                raise ConfigError(
+                    f"{self.saved.plan_dir / name}: deleted, but {len(to_send):,} of its users still need "
+                    "it; run cognito-migrate plan again"
+                )
             self._send(name, algorithm, sorted(to_send, key=lambda user: user.line), len(users))
+        self._delete_when_done(name, list(by_id))
+
+    def _delete_when_done(self, name: str, source_ids: list[str]) -> None:
+        """The plan's copy of a file holds password hashes: once every user of it is in the pool (or
+        skipped), nothing will send it again, so it goes. Failed users keep it for ``--retry-failed``."""
+        path = self.saved.plan_dir / name
+        if not path.exists():
+            return
+        states = {record.state for record in self.journal.get_users(source_ids).values()}
+        if states <= {UserState.MIGRATED, UserState.SKIPPED}:
+            path.unlink()
+            self.result.notices.append(f"{name}: every user is in the pool or skipped; deleted the file")
+        elif UserState.FAILED in states:
+            self.result.notices.append(f"{name}: kept for --retry-failed (it holds password hashes; "
+                                       "delete it when you are done)")  # fmt: skip
 
     def _resume(self, job_id: str, by_id: dict[str, FileUser]) -> list[FileUser]:
         """Finish with a job an earlier run created; returns the users it never took."""
@@ -191,6 +219,7 @@ class CsvImportPhase:
                                        "go into a fresh job")  # fmt: skip
             return [by_id[r.source_id] for r in waiting.values() if r.state == UserState.SUBMITTED]
         self.listener.notice(f"resuming import job {job_id} ({job.status}) from an earlier run")
+        self.listener.job_users(job, len(waiting))
         listener = _JournalingListener(self, Path(job_id), job.password_algorithm, [], {})
         outcome = self.runner.run(Path(os.devnull), job.job_name, job_id=job_id, listener=listener)
         self.record_status(outcome.job)
