@@ -123,11 +123,12 @@ def test_demo_builds_source_pool_plan_and_journal(capsys: pytest.CaptureFixture[
     assert planned["strategies"] == {"csv-import": 15, "jit": 1, "admin": 1}
     config = load_plan_file(result["plan_file"])
     assert config.target.pool_id == result["pool_id"]
-    # apply imports the 15 CSV users (their bcrypt hashes kept); admin and jit users wait for their issues.
+    # apply imports the 15 CSV users (their bcrypt hashes kept) and creates the admin one; jit waits.
     assert result["apply"]["csv_import"]["migrated"] == 15
     assert result["apply"]["csv_import"]["failed"] == 0
+    assert result["apply"]["admin"] == {"migrated": 1, "skipped": 0, "failed": 0}  # lost-hash
     with Journal.open(result["journal"]) as journal:
         assert [run.command for run in journal.runs()] == ["plan", "apply"]
-        assert journal.counts()[UserState.MIGRATED] == 15
+        assert journal.counts()[UserState.MIGRATED] == 16
     for personal in (result["source"]["path"], result["journal"]):
         assert stat.S_IMODE(os.stat(personal).st_mode) == 0o600  # hashes and usernames

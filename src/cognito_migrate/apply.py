@@ -11,10 +11,13 @@ Stopping is safe at any point: Ctrl-C stops the running import job and ends the 
 
 from __future__ import annotations
 
+import csv
 import ipaddress
+import os
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from cognito_migrate.aws.quotas import parse_quota_flags
@@ -25,8 +28,17 @@ from cognito_migrate.errors import ConfigError
 from cognito_migrate.journal import Journal, RunStatus, UserState
 from cognito_migrate.planner.plan import default_plan_dir
 from cognito_migrate.planner.pool_reader import read_pool_profile
+from cognito_migrate.planner.profile import PoolProfile
 from cognito_migrate.planner.saved import SavedPlan, stale_reasons
 from cognito_migrate.results import CommandResult, Outcome
+from cognito_migrate.strategies.admin.passwords import CredentialsFile, read_clear_passwords
+from cognito_migrate.strategies.admin.phase import (
+    AdminListener,
+    AdminPhase,
+    AdminPhaseResult,
+    check_credentials,
+)
+from cognito_migrate.strategies.admin.runner import AdminRunner
 from cognito_migrate.strategies.csv_import.apply import ApplyListener, CsvImportPhase, CsvImportResult
 from cognito_migrate.strategies.csv_import.job import ImportJobInterrupted, ImportJobRunner, JobTiming
 from cognito_migrate.strategies.csv_import.logs_role import resolve_logs_role
@@ -40,25 +52,34 @@ def apply_plan(
     role_arn: str | None = None,
     keep_files: Path | None = None,
     retry_failed: bool = False,
+    credentials: Path | None = None,
+    passwords: Path | None = None,
+    invite: bool = False,
+    workers: int = 16,
     quota_flags: Sequence[str] = (),
     settings: AwsSettings | None = None,
     profile: str | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
-    listener: ApplyListener | None = None,
+    listener: ApplyProgress | None = None,
     timing: JobTiming | None = None,
 ) -> CommandResult:
     """Apply the saved plan of ``plan_file`` (or the one in ``plan_dir``); see the module docstring.
 
     ``listener`` is told what happens as it happens (``reports.progress`` shows it to people);
-    ``timing`` shortens the import-job polling in tests.
+    ``timing`` shortens the import-job polling in tests. ``credentials``: the 0600 file generated
+    passwords go to (required when the plan gives admin users a temporary or permanent password);
+    ``passwords``: a 0600 CSV (``source_id,password``) of clear passwords from a trusted source, set as
+    permanent passwords for the plan's permanent-password users;
+    ``invite``: let Cognito send its invitation message instead of SUPPRESS.
     """
     config = load_plan_file(plan_file)
     settings = settings or settings_for_target(
         config.target, profile=profile, region=region, endpoint_url=endpoint_url
     )
     limiter = rate_limiter_for_target(config.target, parse_quota_flags(quota_flags))
-    idp = settings.client("cognito-idp", rate_limiter=limiter)
+    # Enough connections for every admin worker, or urllib3 drops them and each call reconnects.
+    idp = settings.client("cognito-idp", rate_limiter=limiter, max_pool_connections=max(10, workers + 4))
     saved = SavedPlan.load(plan_dir or default_plan_dir(config))
     pool = read_pool_profile(idp, config.target.pool_id, region=settings.resolved_region())
     stale = stale_reasons(saved.manifest, config_checksum=config.checksum, profile=pool)
@@ -67,13 +88,24 @@ def apply_plan(
             f"{saved.plan_dir}: the saved plan no longer fits: {'; '.join(stale)}. "
             "Run cognito-migrate plan again, check the report, then apply."
         )
-    echo = listener or ApplyListener()
+    echo = listener or ApplyProgress()
     with Journal.open(Path(saved.manifest["journal"])) as journal:
+        # Refused before anything is sent: generated passwords with nowhere to write them.
+        clear = read_clear_passwords(passwords) if passwords else {}
+        check_credentials(journal, saved, retry_failed=retry_failed, credentials=credentials, invite=invite,
+                          passwords=clear)  # fmt: skip
         run_id = journal.start_run("apply", saved.checksum, exclusive=True)
         try:
-            result = _run(journal, run_id, saved, settings, idp, pool.pool_name, echo,
-                          role_arn=role_arn, keep_files=keep_files, retry_failed=retry_failed,
-                          timing=timing)  # fmt: skip
+            steps = _Steps(journal, run_id, saved, settings, idp, pool, echo, retry_failed)
+            result = steps.csv_import(role_arn=role_arn, keep_files=keep_files, timing=timing)
+            admin = steps.admin(
+                config.strategy.on_existing,
+                credentials=credentials,
+                passwords=clear,
+                invite=invite,
+                workers=workers,
+                legacy_id_attribute=config.strategy.legacy_id_attribute or None,
+            )
         except KeyboardInterrupt as exc:
             job = exc.job if isinstance(exc, ImportJobInterrupted) else None
             note = f"interrupted; import job {job.job_id} is {job.status}" if job else "interrupted"
@@ -85,48 +117,87 @@ def apply_plan(
         counts = journal.counts()
         bad = counts[UserState.FAILED] + counts[UserState.REJECTED]
         journal.finish_run(run_id, RunStatus.PARTIAL if bad else RunStatus.COMPLETED)
-    return _result(run_id, result, counts)
+        sub_map = _write_sub_map(journal, Path(saved.manifest["journal"]))
+    return _result(run_id, result, admin, counts, sub_map)
 
 
-def _run(
-    journal: Journal,
-    run_id: int,
-    saved: SavedPlan,
-    settings: AwsSettings,
-    idp: Any,
-    pool_name: str,
-    echo: ApplyListener,
-    *,
-    role_arn: str | None,
-    keep_files: Path | None,
-    retry_failed: bool,
-    timing: JobTiming | None,
-) -> CsvImportResult:
-    pool_id = saved.manifest["pool"]["id"]
-    followups = FollowUpRunner(idp, pool_id)
-    groups = saved.groups
-    if groups:
-        existing = [g["GroupName"] for page in idp.get_paginator("list_groups").paginate(UserPoolId=pool_id)
+OnExisting = Literal["skip", "update", "fail"]
+
+
+class ApplyProgress(ApplyListener, AdminListener):
+    """Everything ``apply`` tells a person watching (all no-ops here; ``reports.progress`` shows it)."""
+
+
+class _Steps:
+    """The phases of one apply run, in order, sharing the journal, the clients and the listener."""
+
+    def __init__(
+        self, journal: Journal, run_id: int, saved: SavedPlan, settings: AwsSettings, idp: Any,
+        pool: PoolProfile, echo: ApplyProgress, retry_failed: bool,
+    ) -> None:  # fmt: skip
+        self.journal, self.run_id, self.saved = journal, run_id, saved
+        self.settings, self.idp, self.pool, self.echo = settings, idp, pool, echo
+        self.retry_failed = retry_failed
+        self.pool_id: str = saved.manifest["pool"]["id"]
+        self.followups = FollowUpRunner(idp, self.pool_id)
+        self._groups()
+
+    def _groups(self) -> None:
+        """The groups the plan's users join, created with the source's definitions where missing."""
+        groups = self.saved.groups
+        if not groups:
+            return
+        paginator = self.idp.get_paginator("list_groups")
+        existing = [g["GroupName"] for page in paginator.paginate(UserPoolId=self.pool_id)
                     for g in page["Groups"]]  # fmt: skip
-        created = followups.ensure_groups(groups, [g.name for g in groups], existing)
+        created = self.followups.ensure_groups(groups, [g.name for g in groups], existing)
         if created:
-            echo.notice(f"created groups: {', '.join(created)}")
-    if not saved.files:
-        return CsvImportResult()
-    # A new role takes seconds to reach Cognito; the local Cognito has no such delay to wait out.
-    role = resolve_logs_role(
-        settings, role_arn=role_arn, propagation_seconds=0.0 if _loopback(settings) else 10.0
-    )
-    for warning in role.warnings:
-        echo.notice(warning)
-    role.wait_until_usable()
-    runner = ImportJobRunner(
-        idp, settings.client("logs"), pool_id=pool_id, pool_name=pool_name, role_arn=role.arn,
-        role_is_new=role.created, timing=timing,
-    )  # fmt: skip
-    phase = CsvImportPhase(journal, run_id, saved, runner, followups, listener=echo,
-                           keep_files=keep_files, retry_failed=retry_failed)  # fmt: skip
-    return phase.run()
+            self.echo.notice(f"created groups: {', '.join(created)}")
+
+    def csv_import(
+        self, *, role_arn: str | None, keep_files: Path | None, timing: JobTiming | None
+    ) -> CsvImportResult:
+        if not self.saved.files:
+            return CsvImportResult()
+        # A new role takes seconds to reach Cognito; the local Cognito has no such delay to wait out.
+        role = resolve_logs_role(
+            self.settings, role_arn=role_arn, propagation_seconds=0.0 if _loopback(self.settings) else 10.0
+        )
+        for warning in role.warnings:
+            self.echo.notice(warning)
+        role.wait_until_usable()
+        runner = ImportJobRunner(
+            self.idp, self.settings.client("logs"), pool_id=self.pool_id, pool_name=self.pool.pool_name,
+            role_arn=role.arn, role_is_new=role.created, timing=timing,
+        )  # fmt: skip
+        phase = CsvImportPhase(self.journal, self.run_id, self.saved, runner, self.followups,
+                               listener=self.echo, keep_files=keep_files,
+                               retry_failed=self.retry_failed)  # fmt: skip
+        return phase.run()
+
+    def admin(
+        self, on_existing: OnExisting, *, credentials: Path | None, passwords: dict[str, str],
+        invite: bool, workers: int,
+        legacy_id_attribute: str | None,
+    ) -> AdminPhaseResult:  # fmt: skip
+        if not self.saved.manifest.get("admin"):
+            return AdminPhaseResult()
+        if invite:
+            self.echo.notice(
+                "--invite: Cognito sends each new user its invitation; its default email sender "
+                "allows 50 emails a day per account (then LimitExceededException)"
+            )
+        immutable = frozenset(name for name, a in self.pool.attributes.items() if not a.mutable)
+        with CredentialsFile(credentials) if credentials else nullcontext() as secrets_file:
+            runner = AdminRunner(
+                self.idp, self.pool_id, policy=self.pool.password_policy, on_existing=on_existing,
+                credentials=secrets_file, invite=invite, legacy_id_attribute=legacy_id_attribute,
+                immutable=immutable, workers=workers,
+            )  # fmt: skip
+            phase = AdminPhase(self.journal, self.run_id, self.saved, runner, listener=self.echo,
+                               retry_failed=self.retry_failed, credentials=credentials,
+                               invite=invite, passwords=passwords)  # fmt: skip
+            return phase.run()
 
 
 def _loopback(settings: AwsSettings) -> bool:
@@ -143,7 +214,26 @@ def _counts_data(counts: dict[UserState, int]) -> dict[str, int]:
     return {str(state): n for state, n in counts.items()}
 
 
-def _result(run_id: int, result: CsvImportResult, counts: dict[UserState, int]) -> CommandResult:
+def _write_sub_map(journal: Journal, path: Path) -> Path | None:
+    """``legacy id → sub`` of every migrated user whose sub is known, as CSV next to the journal (0600)."""
+    target = path.with_name(path.name.replace(".journal.sqlite", "") + ".subs.csv")
+    rows = [
+        (u.source_id, u.username, u.cognito_sub) for u in journal.users(UserState.MIGRATED) if u.cognito_sub
+    ]
+    if not rows:
+        return None
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["source_id", "username", "sub"])
+        writer.writerows(rows)
+    return target
+
+
+def _result(
+    run_id: int, result: CsvImportResult, admin: AdminPhaseResult, counts: dict[UserState, int],
+    sub_map: Path | None,
+) -> CommandResult:  # fmt: skip
     data = {
         "run_id": run_id,
         "csv_import": {
@@ -153,18 +243,23 @@ def _result(run_id: int, result: CsvImportResult, counts: dict[UserState, int]) 
             "in_doubt": result.in_doubt,
             "jobs": result.jobs,
         },
+        "admin": {"migrated": admin.migrated, "skipped": admin.skipped, "failed": admin.failed},
         "states": _counts_data(counts),
+        "sub_map": str(sub_map) if sub_map else None,
     }
     lines = [
         f"apply run {run_id}: CSV import: {result.migrated:,} migrated, {result.skipped:,} skipped, "
         f"{result.failed:,} failed" + (f", {result.in_doubt:,} in doubt" if result.in_doubt else ""),
+        f"  admin API: {admin.migrated:,} migrated, {admin.skipped:,} skipped, {admin.failed:,} failed",
         "Journal: " + ", ".join(f"{state} {n:,}" for state, n in counts.items() if n),
     ]
-    lines.extend(f"note: {notice}" for notice in result.notices)
+    lines.extend(f"note: {notice}" for notice in [*result.notices, *admin.notices])
+    if sub_map:
+        lines.append(f"legacy id → sub: {sub_map}")
     if counts[UserState.PLANNED]:
         lines.append(
-            f"{counts[UserState.PLANNED]:,} users are still planned: admin-API and just-in-time users "
-            "are applied by later versions (cognito-migrate status lists them)"
+            f"{counts[UserState.PLANNED]:,} users are still planned: just-in-time users move at their "
+            "first sign-in once the trigger is deployed (cognito-migrate status lists them)"
         )
     if counts[UserState.SUBMITTED]:
         lines.append(f"{counts[UserState.SUBMITTED]:,} users are in doubt: run apply again to settle them")

@@ -86,7 +86,9 @@ def run_demo(
         planned = plan_result(outcome)
         # The local import jobs finish in moments: poll them often so the demo does not sit waiting.
         quick = JobTiming(poll_interval=0.2, log_poll_interval=0.2)
-        applied = apply_plan(plan_path, settings=local.settings(), timing=quick)
+        credentials = workdir / "credentials.csv"  # the lost-hash user's temporary password (0600)
+        credentials.unlink(missing_ok=True)
+        applied = apply_plan(plan_path, settings=local.settings(), timing=quick, credentials=credentials)
 
         lines = [
             "cognito-migrate demo",
@@ -99,8 +101,9 @@ def run_demo(
             "",
             *applied.lines,
             "",
-            "Not built yet: apply for admin-API users, the migrate-user trigger, verify; the demo runs "
-            "them once they exist.",
+            f"Temporary passwords: {credentials} (0600)",
+            "Not built yet: the migrate-user trigger (hopper13 waits for it), verify; the demo runs them "
+            "once they exist.",
         ]
         if keep_running:
             lines.append("The local Cognito keeps running until Ctrl-C; these settings reach it:")

@@ -83,7 +83,10 @@ class UserDecider:
             plan.reasons = [f"{f.rule}: {f.message}" for f in hard]
             return plan, None
         if existing is not None:
-            return self._existing(plan, existing), None
+            plan = self._existing(plan, existing)
+            if plan.decision is Verdict.MIGRATE:  # on_existing = update: apply needs what to write
+                return plan, Prepared(existing, attributes, user.mfa_enabled, None)
+            return plan, None
 
         importable = cognito_import(user.password_hash) if user.password_hash is not None else None
         decision = choose_strategy(

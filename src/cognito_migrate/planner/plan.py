@@ -33,9 +33,12 @@ from cognito_migrate.planner.rules import RuleSet
 from cognito_migrate.planner.saved import pool_fingerprint, write_manifest
 from cognito_migrate.sources import open_source
 from cognito_migrate.sources.records import GroupDefinition
+from cognito_migrate.strategies.admin.payload import AdminPayloadWriter
 from cognito_migrate.strategies.csv_import import ImportCsvWriter, ImportFile, RowRejected
 
 REPORT = "users.jsonl"
+# How an admin user gets a password: the plan's handling → the admin file's `password`.
+_ADMIN_PASSWORD = {"temporary": "temporary", "permanent": "permanent", "reset-required": "none"}
 EXAMPLES_PER_RULE = 3
 
 
@@ -86,6 +89,7 @@ def make_plan(
     counts = PlanCounts()
     examples: dict[str, list[str]] = {}
     writers: dict[str | None, ImportCsvWriter] = {}
+    admin = AdminPayloadWriter(plan_dir)
     fingerprint = hashlib.sha256()
     report_fd = os.open(plan_dir / REPORT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 
@@ -117,6 +121,12 @@ def make_plan(
                             Verdict.REJECT, None, None, None,
                         )  # fmt: skip
                         plan.reasons = [f"{exc.rule}: {exc}"]
+                elif prepared is not None and plan.strategy == "admin":
+                    admin.add(
+                        plan.source_id, prepared.username, prepared.attributes, groups=plan.groups,
+                        enabled=plan.enabled, password=_ADMIN_PASSWORD.get(plan.password or "", "none"),
+                        update=plan.password is None,
+                    )  # fmt: skip
                 if prepared is not None:
                     fingerprint.update(_fingerprint_line(plan, prepared.attributes))
                 _count(counts, examples, plan)
@@ -145,6 +155,7 @@ def make_plan(
         journal.finish_run(run_id, outcome)
 
     files = [file for writer in writers.values() for file in writer.close()]
+    admin_file = admin.close()
     result = estimate(counts, quotas=limiter.quotas, existing_groups=profile.groups, import_files=len(files))
     write_manifest(
         plan_dir,
@@ -166,6 +177,7 @@ def make_plan(
                 for f in files
             ],
             "report": REPORT,
+            "admin": admin_file,
             # The groups migrated users join, as apply creates those the pool lacks.
             "groups": [_group_entry(name, definitions) for name in sorted(counts.groups)],
         },

@@ -108,14 +108,18 @@ class FollowUpRunner:
 
     def _one(self, followup: FollowUp) -> FollowUpDone:
         try:
-            for group in followup.groups:
-                with map_cognito_errors("AdminAddUserToGroup"):
-                    self._idp.admin_add_user_to_group(
-                        UserPoolId=self._pool_id, Username=followup.username, GroupName=group
-                    )
-            if followup.disable:
-                with map_cognito_errors("AdminDisableUser"):
-                    self._idp.admin_disable_user(UserPoolId=self._pool_id, Username=followup.username)
+            apply_followup(self._idp, self._pool_id, followup)
         except RemoteError as exc:
             return FollowUpDone(followup, str(exc))
         return FollowUpDone(followup, None)
+
+
+def apply_followup(idp: Any, pool_id: str, followup: FollowUp) -> None:
+    """Join ``followup``'s groups, then disable the user if asked; raises ``RemoteError`` naming the
+    call that failed. Shared by the CSV-import follow-ups and the admin strategy's last steps."""
+    for group in followup.groups:
+        with map_cognito_errors("AdminAddUserToGroup"):
+            idp.admin_add_user_to_group(UserPoolId=pool_id, Username=followup.username, GroupName=group)
+    if followup.disable:
+        with map_cognito_errors("AdminDisableUser"):
+            idp.admin_disable_user(UserPoolId=pool_id, Username=followup.username)
