@@ -1,0 +1,248 @@
+"""The migrate-user Lambda function: sign in legacy users by their old password, just in time.
+
+Cognito invokes it when nobody in the pool answers to the name typed (cognito-facts §3):
+
+- ``UserMigration_Authentication``: the user is looked up in the staging table (``layout``), the
+  password checked against the legacy hash (``verify``), then against the pool's password policy.
+  The answer creates the user ``CONFIRMED`` with that password, or ``RESET_REQUIRED`` when the
+  password is too weak for the pool (Cognito itself never checks a migrated password).
+- ``UserMigration_ForgotPassword``: no password; the user is created ``RESET_REQUIRED`` so that the
+  reset code goes out.
+
+Every answer carries the staged attributes (verified flags included) and ``messageAction: SUPPRESS``.
+In a pool with alias attributes, a user who typed an alias value gets the legacy ``username``; in a
+pool whose sign-in name is the email or phone (UsernameAttributes) the user is found by that value
+and no ``username`` is set. An unknown user, a wrong password and a hash that cannot be verified all
+raise ``MigrationDenied`` with the same message, after comparable work (an unknown user's password
+is checked against a dummy bcrypt hash). Nothing is logged: the event holds the password.
+
+Configuration, from the function's environment (``trigger deploy`` sets it from DescribeUserPool):
+
+- ``COGNITO_MIGRATE_TABLE`` (required): the staging table.
+- ``COGNITO_MIGRATE_CASE_SENSITIVE``: ``true`` when the pool's usernames are case-sensitive
+  (``UsernameConfiguration.CaseSensitive``); default ``false``. Must match what staging used.
+- ``COGNITO_MIGRATE_ALIAS_ATTRIBUTES`` / ``COGNITO_MIGRATE_USERNAME_ATTRIBUTES``: comma-separated,
+  as the pool's ``AliasAttributes`` / ``UsernameAttributes``; default none.
+- ``COGNITO_MIGRATE_PASSWORD_POLICY``: JSON of the pool's ``Policies.PasswordPolicy``; default
+  Cognito's (8 characters, upper, lower, number, symbol).
+
+Module-level imports: the standard library only; boto3 (in the Lambda runtime), bcrypt and argon2
+are imported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cognito_migrate.trigger import layout
+from cognito_migrate.trigger.verify import verify_password
+
+AUTHENTICATION = "UserMigration_Authentication"
+FORGOT_PASSWORD = "UserMigration_ForgotPassword"  # noqa: S105 - a trigger source, not a password
+DENIED = "Bad username or password"
+UNAVAILABLE = "User migration is unavailable, try again later"
+
+ENV_TABLE = "COGNITO_MIGRATE_TABLE"
+ENV_CASE_SENSITIVE = "COGNITO_MIGRATE_CASE_SENSITIVE"
+ENV_ALIAS_ATTRIBUTES = "COGNITO_MIGRATE_ALIAS_ATTRIBUTES"
+ENV_USERNAME_ATTRIBUTES = "COGNITO_MIGRATE_USERNAME_ATTRIBUTES"
+ENV_PASSWORD_POLICY = "COGNITO_MIGRATE_PASSWORD_POLICY"  # noqa: S105 - a variable name
+
+MAX_PASSWORD_LENGTH = 256
+# Cognito's special characters (cognito-facts §4); a space counts when it is neither first nor last.
+SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+# bcrypt cost 12 of a password nobody knows: an unknown user costs about what a real one does.
+_DUMMY_HASH = "$2b$12$WJRNptNzDoxOeOv3REVhJ.6oXmSXhxADDvCgn57OSgpwoZEzGPQtu"
+
+
+class MigrationDenied(Exception):
+    """The one answer for an unknown user, a wrong password and an unverifiable hash."""
+
+    def __init__(self) -> None:
+        super().__init__(DENIED)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+
+    @classmethod
+    def from_cognito(cls, policy: Mapping[str, Any]) -> PasswordPolicy:
+        """From DescribeUserPool's ``Policies.PasswordPolicy``; absent keys keep Cognito's defaults."""
+        default = cls()
+        return cls(
+            minimum_length=int(policy.get("MinimumLength", default.minimum_length)),
+            require_uppercase=bool(policy.get("RequireUppercase", default.require_uppercase)),
+            require_lowercase=bool(policy.get("RequireLowercase", default.require_lowercase)),
+            require_numbers=bool(policy.get("RequireNumbers", default.require_numbers)),
+            require_symbols=bool(policy.get("RequireSymbols", default.require_symbols)),
+        )
+
+    def accepts(self, password: str) -> bool:
+        """Whether Cognito would take ``password`` as a new password in this pool.
+
+        UNVERIFIED: that "uppercase", "lowercase" and "numbers" mean the ASCII ranges only.
+        """
+        if not self.minimum_length <= len(password) <= MAX_PASSWORD_LENGTH:
+            return False
+        if password != password.strip():  # Cognito refuses leading or trailing whitespace
+            return False
+        checks = (
+            (self.require_uppercase, lambda c: "A" <= c <= "Z"),
+            (self.require_lowercase, lambda c: "a" <= c <= "z"),
+            (self.require_numbers, lambda c: "0" <= c <= "9"),
+            (self.require_symbols, lambda c: c in SYMBOLS),
+        )
+        return all(any(map(test, password)) for required, test in checks if required)
+
+
+@dataclass(frozen=True)
+class Settings:
+    table: str
+    case_sensitive: bool = False
+    alias_attributes: tuple[str, ...] = ()
+    username_attributes: tuple[str, ...] = ()
+    policy: PasswordPolicy = PasswordPolicy()
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        table = environ.get(ENV_TABLE, "")
+        if not table:
+            raise RuntimeError(f"{ENV_TABLE} is not set")
+        policy = environ.get(ENV_PASSWORD_POLICY)
+        return cls(
+            table=table,
+            case_sensitive=environ.get(ENV_CASE_SENSITIVE, "false").strip().lower() == "true",
+            alias_attributes=_names(environ.get(ENV_ALIAS_ATTRIBUTES, "")),
+            username_attributes=_names(environ.get(ENV_USERNAME_ATTRIBUTES, "")),
+            policy=PasswordPolicy.from_cognito(json.loads(policy)) if policy else PasswordPolicy(),
+        )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+@dataclass(frozen=True)
+class _Found:
+    username: str
+    password_hash: str
+    attributes: dict[str, str]
+    aliases: dict[str, str]
+    by_attribute: str | None  # the alias or username attribute the typed name matched, if any
+
+
+class MigrateUser:
+    """The handler with its settings and DynamoDB client given (tests register one in-process)."""
+
+    def __init__(self, settings: Settings, dynamodb: Any) -> None:
+        self.settings = settings
+        self.dynamodb = dynamodb
+
+    def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        source = event.get("triggerSource")
+        typed = event.get("userName")
+        if source not in (AUTHENTICATION, FORGOT_PASSWORD) or not isinstance(typed, str) or not typed:
+            raise MigrationDenied
+        found = self._find(typed)
+        response: dict[str, Any] = event.setdefault("response", {})
+        if source == AUTHENTICATION:
+            password = (event.get("request") or {}).get("password")
+            if not isinstance(password, str):
+                raise MigrationDenied
+            if found is None:
+                verify_password(_DUMMY_HASH, password)
+                raise MigrationDenied
+            if not verify_password(found.password_hash, password):
+                raise MigrationDenied
+            weak = not self.settings.policy.accepts(password)
+            response["finalUserStatus"] = "RESET_REQUIRED" if weak else "CONFIRMED"
+        else:
+            if found is None:
+                raise MigrationDenied
+            response["finalUserStatus"] = "RESET_REQUIRED"
+        response["userAttributes"] = self._attributes(found, typed)
+        response["messageAction"] = "SUPPRESS"
+        return event
+
+    # ── lookup ──────────────────────────────────────────────────────────────────────────────────
+
+    def _find(self, typed: str) -> _Found | None:
+        settings = self.settings
+        if not settings.username_attributes:
+            item = self._get(layout.user_key(typed, settings.case_sensitive))
+            if item is not None:
+                return _found(item, None)
+        for attribute in settings.username_attributes or settings.alias_attributes:
+            if not _could_be(attribute, typed):
+                continue
+            ref = self._get(layout.alias_key(attribute, typed, settings.case_sensitive))
+            user_ref = (ref or {}).get(layout.USER_REF, {}).get("S")
+            item = self._get(user_ref) if isinstance(user_ref, str) else None
+            if item is not None:
+                return _found(item, attribute)
+        return None
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        try:
+            answer = self.dynamodb.get_item(TableName=self.settings.table, Key={layout.KEY: {"S": key}})
+        except Exception as exc:  # never pass DynamoDB's text (table names, ARNs) to the caller
+            raise RuntimeError(UNAVAILABLE) from exc
+        item = answer.get("Item")
+        return item if isinstance(item, dict) else None
+
+    def _attributes(self, found: _Found, typed: str) -> dict[str, str]:
+        attributes = dict(found.attributes)
+        attribute = found.by_attribute
+        if attribute is not None:
+            # The value the user typed is the alias (or the sign-in name) the pool will know them by.
+            attributes[attribute] = found.aliases.get(attribute) or typed
+            if attribute in self.settings.alias_attributes and not self.settings.username_attributes:
+                attributes["username"] = found.username
+        return attributes
+
+
+def _could_be(attribute: str, typed: str) -> bool:
+    if attribute == "email":
+        return "@" in typed
+    if attribute == "phone_number":
+        return typed.startswith("+")
+    return attribute == "preferred_username"
+
+
+def _found(item: Mapping[str, Any], by_attribute: str | None) -> _Found:
+    def strings(name: str) -> dict[str, str]:
+        raw = item.get(name, {}).get("M", {})
+        return {key: value["S"] for key, value in raw.items() if "S" in value}
+
+    return _Found(
+        username=str(item.get(layout.USERNAME, {}).get("S", "")),
+        password_hash=str(item.get(layout.HASH, {}).get("S", "")),
+        attributes=strings(layout.ATTRIBUTES),
+        aliases=strings(layout.ALIASES),
+        by_attribute=by_attribute,
+    )
+
+
+_default: MigrateUser | None = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point (``cognito_migrate.trigger.handler.handler``)."""
+    global _default
+    if _default is None:
+        # Built once per container: later invocations reuse the client and its connections.
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 3, "mode": "standard"})
+        _default = MigrateUser(Settings.from_environ(os.environ), boto3.client("dynamodb", config=config))
+    return _default(event, context)
