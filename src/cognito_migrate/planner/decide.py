@@ -27,6 +27,7 @@ class Prepared:
     attributes: dict[str, str]
     mfa_enabled: bool | None
     password_hash: str | None  # the import-ready hash, only for csv-import with a hash
+    legacy_hash: str | None = None  # the hash as stored, only for jit: the trigger verifies it
 
 
 class UserDecider:
@@ -105,7 +106,8 @@ class UserDecider:
         plan.algorithm = decision.algorithm
         plan.reasons = [decision.reason]
         hash_value = importable.value if isinstance(importable, Importable) and decision.algorithm else None
-        return plan, Prepared(username, attributes, user.mfa_enabled, hash_value)
+        legacy = user.password_hash.value if decision.strategy == "jit" and user.password_hash else None
+        return plan, Prepared(username, attributes, user.mfa_enabled, hash_value, legacy)
 
     def _existing(self, plan: UserPlan, existing: str) -> UserPlan:
         where = f"already in the pool as {existing!r}"

@@ -33,8 +33,8 @@ from cognito_migrate.planner.rules import RuleSet
 from cognito_migrate.planner.saved import pool_fingerprint, write_manifest
 from cognito_migrate.sources import open_source
 from cognito_migrate.sources.records import GroupDefinition
-from cognito_migrate.strategies.admin.payload import AdminPayloadWriter
 from cognito_migrate.strategies.csv_import import ImportCsvWriter, ImportFile, RowRejected
+from cognito_migrate.strategies.payload import ADMIN_FILE, JIT_FILE, PayloadWriter
 
 REPORT = "users.jsonl"
 # How an admin user gets a password: the plan's handling → the admin file's `password`.
@@ -89,7 +89,8 @@ def make_plan(
     counts = PlanCounts()
     examples: dict[str, list[str]] = {}
     writers: dict[str | None, ImportCsvWriter] = {}
-    admin = AdminPayloadWriter(plan_dir)
+    admin = PayloadWriter(plan_dir, ADMIN_FILE)
+    jit = PayloadWriter(plan_dir, JIT_FILE)
     fingerprint = hashlib.sha256()
     report_fd = os.open(plan_dir / REPORT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 
@@ -122,11 +123,20 @@ def make_plan(
                         )  # fmt: skip
                         plan.reasons = [f"{exc.rule}: {exc}"]
                 elif prepared is not None and plan.strategy == "admin":
-                    admin.add(
-                        plan.source_id, prepared.username, prepared.attributes, groups=plan.groups,
-                        enabled=plan.enabled, password=_ADMIN_PASSWORD.get(plan.password or "", "none"),
-                        update=plan.password is None,
-                    )  # fmt: skip
+                    admin.add({
+                        "source_id": plan.source_id, "username": prepared.username,
+                        "attributes": prepared.attributes, "groups": plan.groups, "enabled": plan.enabled,
+                        "password": _ADMIN_PASSWORD.get(plan.password or "", "none"),
+                        "update": plan.password is None,
+                    })  # fmt: skip
+                elif prepared is not None and plan.strategy == "jit" and prepared.legacy_hash:
+                    jit.add({
+                        "source_id": plan.source_id, "username": prepared.username,
+                        "aliases": {name: prepared.attributes[name] for name in profile.alias_attributes
+                                    if prepared.attributes.get(name)},
+                        "password_hash": prepared.legacy_hash, "attributes": prepared.attributes,
+                        "groups": plan.groups, "enabled": plan.enabled,
+                    })  # fmt: skip
                 if prepared is not None:
                     fingerprint.update(_fingerprint_line(plan, prepared.attributes))
                 _count(counts, examples, plan)
@@ -156,6 +166,7 @@ def make_plan(
 
     files = [file for writer in writers.values() for file in writer.close()]
     admin_file = admin.close()
+    jit_file = jit.close()
     result = estimate(counts, quotas=limiter.quotas, existing_groups=profile.groups, import_files=len(files))
     write_manifest(
         plan_dir,
@@ -178,6 +189,7 @@ def make_plan(
             ],
             "report": REPORT,
             "admin": admin_file,
+            "jit": jit_file,
             # The groups migrated users join, as apply creates those the pool lacks.
             "groups": [_group_entry(name, definitions) for name in sorted(counts.groups)],
         },

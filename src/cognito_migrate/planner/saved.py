@@ -86,7 +86,8 @@ def load_manifest(plan_dir: Path, *, require_files: bool = True) -> dict[str, An
     claimed = body.pop("checksum", None)
     if claimed != _checksum(body):
         raise ConfigError(f"{path}: the manifest was edited after planning; plan again")
-    for entry in [*body.get("files", []), *([body["admin"]] if body.get("admin") else [])]:
+    payloads = [body[key] for key in ("admin", "jit") if body.get(key)]
+    for entry in [*body.get("files", []), *payloads]:
         file = plan_dir / entry["name"]
         if not require_files and not file.exists():
             continue

@@ -21,9 +21,9 @@ from typing import Any
 from cognito_migrate.errors import ConfigError
 from cognito_migrate.journal import Journal, Transition, UserState
 from cognito_migrate.planner.saved import SavedPlan
-from cognito_migrate.strategies.admin.payload import read_admin_users
 from cognito_migrate.strategies.admin.runner import AdminResult, AdminRunner
 from cognito_migrate.strategies.admin.users import AdminUser
+from cognito_migrate.strategies.payload import read_payload
 
 BATCH = 500  # users marked submitted per journal transaction before the runner gets them
 FLUSH_USERS = 200  # results journaled per transaction, or
@@ -123,7 +123,7 @@ def users_to_send(
     sendable = {UserState.PLANNED, UserState.SUBMITTED}
     if retry_failed:
         sendable.add(UserState.FAILED)
-    lines = read_admin_users(path)
+    lines = read_payload(path)
     while batch := list(islice(lines, BATCH)):
         records = journal.get_users(line["source_id"] for line in batch)
         for line in batch:
