@@ -1,11 +1,12 @@
 """What the tool creates in an AWS account, how it marks it, and ``cleanup``, which removes it.
 
 Everything the tool creates is marked twice, so cleanup never touches a resource of the user's:
-IAM roles live under the path ``/cognito-migrate/`` *and* carry the tag ``cognito-migrate:managed``.
+IAM roles live under the path ``/cognito-migrate/`` *and* carry the tag ``cognito-migrate:managed``;
+a migrate-user trigger's Lambda function carries the tag and is found through its role.
 The Region it was made for is a tag too, so cleanup in one Region leaves another Region's roles alone.
 
 Each kind of resource is a ``ResourceKind`` with ``find`` and ``delete``; ``RESOURCE_KINDS`` lists them in
-deletion order (a later trigger's Lambda function goes before the role it runs as).
+deletion order (the trigger's Lambda function goes before the role it runs as).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ TOOL_IAM_PATH = "/cognito-migrate/"
 MANAGED_TAG = "cognito-migrate:managed"
 PURPOSE_TAG = "cognito-migrate:purpose"
 REGION_TAG = "cognito-migrate:region"
+POOL_TAG = "cognito-migrate:user-pool"  # on a trigger's function and role: the pool it serves
+TRIGGER_PURPOSE = "migrate-user-trigger"  # PURPOSE_TAG of a trigger's execution role
 
 
 def tool_tags(*, purpose: str, region: str) -> list[dict[str, str]]:
@@ -162,8 +165,75 @@ def _role_policies(iam: Any, role_name: str) -> tuple[list[str], list[str]]:
     return inline, attached
 
 
+class ToolFunctions:
+    """Migrate-user Lambda functions (``trigger deploy``) of this Region, found through their roles.
+
+    Every such function runs as a tool role tagged with its purpose, Region and user pool; the role
+    names the function (``trigger.deploy.function_name``), which must carry the tool's tag too. Found
+    this way, cleanup needs no ListFunctions over the whole account and no Lambda call at all where
+    the tool deployed no trigger. A function whose role someone deleted by hand is not found.
+    Deleting one first detaches it from its user pool (its UserMigration and PostAuthentication
+    triggers only, every other setting kept) and removes Cognito's permission; the role itself is
+    left to ``ToolRoles``.
+    """
+
+    kind = "Lambda function"
+
+    def find(self, scope: AccountScope) -> Iterator[CreatedResource]:
+        from cognito_migrate.trigger.deploy import function_name
+
+        iam = scope.client("iam")
+        with map_cognito_errors("ListRoles"):
+            pages = list(iam.get_paginator("list_roles").paginate(PathPrefix=TOOL_IAM_PATH))
+        pools: list[str] = []
+        for role in (role for page in pages for role in page["Roles"]):
+            with map_cognito_errors("ListRoleTags"):
+                tags = {
+                    tag["Key"]: tag["Value"] for tag in iam.list_role_tags(RoleName=role["RoleName"])["Tags"]
+                }
+            if (
+                tags.get(MANAGED_TAG) == "true"
+                and tags.get(PURPOSE_TAG) == TRIGGER_PURPOSE
+                and tags.get(REGION_TAG) == scope.region
+                and tags.get(POOL_TAG)
+            ):
+                pools.append(tags[POOL_TAG])
+        for pool in pools:
+            try:
+                with map_cognito_errors("GetFunction"):
+                    function = scope.client("lambda").get_function(FunctionName=function_name(pool))
+            except RemoteError as exc:
+                if exc.code == "ResourceNotFoundException":
+                    continue
+                raise
+            tags = function.get("Tags") or {}
+            if tags.get(MANAGED_TAG) != "true" or tags.get(POOL_TAG) != pool:
+                continue
+            config = function["Configuration"]
+            details = (f"migrate-user trigger of user pool {pool}, detached first",)
+            yield CreatedResource(
+                self.kind, config["FunctionName"], config["FunctionArn"], scope.region, details
+            )
+
+    def delete(self, scope: AccountScope, resource: CreatedResource) -> None:
+        from cognito_migrate.trigger.deploy import function_name, remove_trigger
+
+        lam = scope.client("lambda")
+        with map_cognito_errors("ListTags"):
+            pool = (lam.list_tags(Resource=resource.arn).get("Tags") or {}).get(POOL_TAG, "")
+        if pool and function_name(pool) == resource.name:
+            remove_trigger(scope, pool, delete_function=True, delete_role=False)
+            return
+        try:
+            with map_cognito_errors("DeleteFunction"):
+                lam.delete_function(FunctionName=resource.name)
+        except RemoteError as exc:
+            if exc.code != "ResourceNotFoundException":
+                raise
+
+
 # Deletion order: what uses a role must go before the role.
-RESOURCE_KINDS: tuple[ResourceKind, ...] = (ToolRoles(),)
+RESOURCE_KINDS: tuple[ResourceKind, ...] = (ToolFunctions(), ToolRoles())
 
 
 @dataclass
