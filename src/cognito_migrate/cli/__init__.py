@@ -13,7 +13,7 @@ import click
 
 from cognito_migrate import __version__
 from cognito_migrate.cli import output
-from cognito_migrate.cli.commands import apply, cleanup, demo, init, local, plan, status
+from cognito_migrate.cli.commands import apply, cleanup, demo, init, local, plan, status, trigger
 from cognito_migrate.cli.exit_codes import FOR_OUTCOME, ExitCode
 from cognito_migrate.errors import CognitoMigrateError, ConfigError
 from cognito_migrate.results import CommandResult
@@ -46,7 +46,16 @@ def cli(
     ctx.obj = GlobalOptions(profile, region, endpoint_url, as_json)
 
 
-for command in (init.init, plan.plan, apply.apply, status.status, local.local, demo.demo, cleanup.cleanup):
+for command in (
+    init.init,
+    plan.plan,
+    apply.apply,
+    status.status,
+    local.local,
+    demo.demo,
+    cleanup.cleanup,
+    trigger.trigger,
+):
     cli.add_command(command)
 
 

@@ -102,8 +102,9 @@ def run_demo(
             *applied.lines,
             "",
             f"Temporary passwords: {credentials} (0600)",
-            "Not built yet: the migrate-user trigger (hopper13 waits for it), verify; the demo runs them "
-            "once they exist.",
+            "hopper13 moves at first sign-in through the migrate-user trigger: cognito-migrate trigger "
+            "stage, trigger build, trigger deploy (the demo does not deploy it: building downloads the "
+            "Lambda's Linux wheels). Not built yet: the sweep, verify.",
         ]
         if keep_running:
             lines.append("The local Cognito keeps running until Ctrl-C; these settings reach it:")

@@ -9,6 +9,12 @@ Cognito invokes it when nobody in the pool answers to the name typed (cognito-fa
 - ``UserMigration_ForgotPassword``: no password; the user is created ``RESET_REQUIRED`` so that the
   reset code goes out.
 
+The same function is the pool's PostAuthentication trigger: on ``PostAuthentication_Authentication``
+for a staged user whose ``groups`` were not yet given, it calls AdminAddUserToGroup for each (a group
+the pool lacks is skipped) and then sets ``groups_applied`` on the user item, so it happens once. A
+failure leaves the flag unset (the next sign-in tries again) and never refuses the sign-in. Tokens the
+first sign-in returns do not carry these groups (UNVERIFIED: Cognito builds them before this trigger).
+
 Every answer carries the staged attributes (verified flags included) and ``messageAction: SUPPRESS``.
 In a pool with alias attributes, a user who typed an alias value gets the legacy ``username``; in a
 pool whose sign-in name is the email or phone (UsernameAttributes) the user is found by that value
@@ -43,8 +49,11 @@ from cognito_migrate.trigger.verify import verify_password
 
 AUTHENTICATION = "UserMigration_Authentication"
 FORGOT_PASSWORD = "UserMigration_ForgotPassword"  # noqa: S105 - a trigger source, not a password
+POST_AUTHENTICATION = "PostAuthentication_Authentication"
 DENIED = "Bad username or password"
 UNAVAILABLE = "User migration is unavailable, try again later"
+
+# Set (BOOL true) on the user item once its groups were given; belongs in ``layout`` (owned elsewhere).
 
 ENV_TABLE = "COGNITO_MIGRATE_TABLE"
 ENV_CASE_SENSITIVE = "COGNITO_MIGRATE_CASE_SENSITIVE"
@@ -143,12 +152,16 @@ class _Found:
 class MigrateUser:
     """The handler with its settings and DynamoDB client given (tests register one in-process)."""
 
-    def __init__(self, settings: Settings, dynamodb: Any) -> None:
+    def __init__(self, settings: Settings, dynamodb: Any, cognito: Any = None) -> None:
         self.settings = settings
         self.dynamodb = dynamodb
+        self.cognito = cognito  # cognito-idp, for PostAuthentication; made on first need when None
 
     def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         source = event.get("triggerSource")
+        if source == POST_AUTHENTICATION:
+            self._apply_groups(event)
+            return event
         typed = event.get("userName")
         if source not in (AUTHENTICATION, FORGOT_PASSWORD) or not isinstance(typed, str) or not typed:
             raise MigrationDenied
@@ -172,6 +185,65 @@ class MigrateUser:
         response["userAttributes"] = self._attributes(found, typed)
         response["messageAction"] = "SUPPRESS"
         return event
+
+    # ── groups after sign-in ────────────────────────────────────────────────────────────────────────
+
+    def _apply_groups(self, event: Mapping[str, Any]) -> None:
+        pool_id, username = event.get("userPoolId"), event.get("userName")
+        if not isinstance(pool_id, str) or not isinstance(username, str):
+            return
+        key, item = self._staged_item(username, (event.get("request") or {}).get("userAttributes") or {})
+        if item is None or item.get(layout.GROUPS_APPLIED, {}).get("BOOL"):
+            return
+        groups = [g["S"] for g in item.get(layout.GROUPS, {}).get("L", []) if isinstance(g.get("S"), str)]
+        try:
+            cognito = self.cognito or self._cognito_client()
+            for group in groups:
+                try:
+                    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+                except Exception as exc:
+                    if _error_code(exc) != "ResourceNotFoundException":  # no such group: skipped
+                        raise
+            self.dynamodb.update_item(
+                TableName=self.settings.table,
+                Key={layout.KEY: {"S": key}},
+                UpdateExpression="SET #applied = :true",
+                ExpressionAttributeNames={"#applied": layout.GROUPS_APPLIED},
+                ExpressionAttributeValues={":true": {"BOOL": True}},
+            )
+        except Exception:  # noqa: S110 - the flag stays unset: the next sign-in tries again
+            pass
+
+    def _staged_item(self, username: str, attributes: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """The user item's key and the item of the user Cognito knows as ``username``."""
+        settings = self.settings
+        if not settings.username_attributes:
+            key = layout.user_key(username, settings.case_sensitive)
+            return key, self._get_quietly(key)
+        # The pool's username is a generated id: the user is found by the email or phone signed in with.
+        for attribute in settings.username_attributes:
+            value = attributes.get(attribute)
+            if not isinstance(value, str) or not value:
+                continue
+            ref = self._get_quietly(layout.alias_key(attribute, value, settings.case_sensitive))
+            key = (ref or {}).get(layout.USER_REF, {}).get("S")
+            if isinstance(key, str):
+                return key, self._get_quietly(key)
+        return "", None
+
+    def _get_quietly(self, key: str) -> dict[str, Any] | None:
+        try:
+            return self._get(key)
+        except RuntimeError:
+            return None
+
+    def _cognito_client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 3, "mode": "standard"})
+        self.cognito = boto3.client("cognito-idp", config=config)
+        return self.cognito
 
     # ── lookup ──────────────────────────────────────────────────────────────────────────────────
 
@@ -208,6 +280,11 @@ class MigrateUser:
             if attribute in self.settings.alias_attributes and not self.settings.username_attributes:
                 attributes["username"] = found.username
         return attributes
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return str(((response or {}).get("Error") or {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 def _could_be(attribute: str, typed: str) -> bool:

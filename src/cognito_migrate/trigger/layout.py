@@ -46,3 +46,7 @@ def alias_key(attribute: str, value: str, case_sensitive: bool) -> str:
     else:
         folded = fold(value, case_sensitive)
     return f"{attribute}#{folded}"
+
+
+# Set on a user item once the PostAuthentication step has added the user to its groups.
+GROUPS_APPLIED = "groups_applied"
