@@ -161,7 +161,7 @@ class _Steps:
             return CsvImportResult()
         # A new role takes seconds to reach Cognito; the local Cognito has no such delay to wait out.
         role = resolve_logs_role(
-            self.settings, role_arn=role_arn, propagation_seconds=0.0 if _loopback(self.settings) else 10.0
+            self.settings, role_arn=role_arn, propagation_seconds=0.0 if is_loopback(self.settings) else 10.0
         )
         for warning in role.warnings:
             self.echo.notice(warning)
@@ -200,7 +200,7 @@ class _Steps:
             return phase.run()
 
 
-def _loopback(settings: AwsSettings) -> bool:
+def is_loopback(settings: AwsSettings) -> bool:
     host = urlsplit(settings.endpoint_url or "").hostname
     if host is None:
         return False

@@ -13,7 +13,7 @@ import click
 
 from cognito_migrate import __version__
 from cognito_migrate.cli import output
-from cognito_migrate.cli.commands import apply, cleanup, demo, init, local, plan, status, trigger
+from cognito_migrate.cli.commands import apply, cleanup, demo, init, local, plan, status, sweep, trigger
 from cognito_migrate.cli.exit_codes import FOR_OUTCOME, ExitCode
 from cognito_migrate.errors import CognitoMigrateError, ConfigError
 from cognito_migrate.results import CommandResult
@@ -55,6 +55,7 @@ for command in (
     demo.demo,
     cleanup.cleanup,
     trigger.trigger,
+    sweep.sweep,
 ):
     cli.add_command(command)
 

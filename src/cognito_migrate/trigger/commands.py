@@ -66,15 +66,20 @@ def stage_command(
     users: list[StagedUser] = []
     disabled: list[str] = []
     if path is not None:
-        _check_digest(path, saved.manifest)
+        check_digest(path, saved.manifest)
         for number, record in enumerate(read_plan_users(path), start=1):
             if record.get("enabled", True) is False:
                 disabled.append(str(record.get("username") or record.get("source_id")))
                 continue
             users.append(staged_user(record, where=f"{path.name} line {number}: "))
+    idp = settings.client("cognito-idp")
     with map_cognito_errors("DescribeUserPool"):
-        pool = settings.client("cognito-idp").describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        pool = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     case_sensitive = bool((pool.get("UsernameConfiguration") or {}).get("CaseSensitive", True))
+    # The function adds users to their groups after sign-in and skips a group the pool lacks: create the
+    # staged users' groups now, with the source's definitions, as apply does for its users.
+    needed = {group for user in users for group in user.groups}
+    created_groups = _ensure_groups(idp, pool_id, saved, needed) if needed else []
     dynamodb = settings.client("dynamodb")
     table = staging_table_name(pool_id)
     created = _ensure_table(dynamodb, table)
@@ -86,6 +91,8 @@ def stage_command(
         f"{staged.users} just-in-time users staged in DynamoDB table {table}"
         + (" (created)" if created else ""),
     ]
+    if created_groups:
+        lines.append(f"created groups: {', '.join(created_groups)}")
     if disabled:
         lines.append(f"{len(disabled)} disabled users not staged (the trigger cannot create them disabled)")
     for username, attribute in staged.conflicting_aliases:
@@ -103,6 +110,7 @@ def stage_command(
             "table_created": created,
             "case_sensitive": case_sensitive,
             "staged": staged.users,
+            "groups_created": created_groups,
             "disabled_not_staged": len(disabled),
             "conflicting_aliases": [list(pair) for pair in staged.conflicting_aliases],
         },
@@ -264,7 +272,16 @@ def _ensure_table(dynamodb: Any, table: str) -> bool:
     return True
 
 
-def _check_digest(path: Path, manifest: dict[str, Any]) -> None:
+def _ensure_groups(idp: Any, pool_id: str, saved: SavedPlan, needed: set[str]) -> list[str]:
+    from cognito_migrate.strategies.followups import FollowUpRunner
+
+    with map_cognito_errors("ListGroups"):
+        pages = idp.get_paginator("list_groups").paginate(UserPoolId=pool_id)
+        existing = [group["GroupName"] for page in pages for group in page["Groups"]]
+    return FollowUpRunner(idp, pool_id).ensure_groups(saved.groups, needed, existing)
+
+
+def check_digest(path: Path, manifest: dict[str, Any]) -> None:
     expected = (manifest.get("jit") or {}).get("sha256")
     if expected and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
         raise ConfigError(f"{path}: changed since planning; run cognito-migrate plan again")

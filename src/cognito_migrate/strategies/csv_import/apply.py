@@ -183,7 +183,7 @@ class CsvImportPhase:
             {r.import_job_id for r in records.values() if r.state == UserState.SUBMITTED and r.import_job_id}
         )
         for job_id in earlier_jobs:
-            resend += self._resume(job_id, by_id)
+            resend += self.resume(job_id, by_id)
         sendable = {UserState.PLANNED, UserState.FAILED} if self.retry_failed else {UserState.PLANNED}
         to_send = [user for user in users if records[user.source_id].state in sendable]
         to_send += [user for user in resend if user.source_id not in {u.source_id for u in to_send}]
@@ -210,8 +210,9 @@ class CsvImportPhase:
             self.result.notices.append(f"{name}: kept for --retry-failed (it holds password hashes; "
                                        "delete it when you are done)")  # fmt: skip
 
-    def _resume(self, job_id: str, by_id: dict[str, FileUser]) -> list[FileUser]:
-        """Finish with a job an earlier run created; returns the users it never took."""
+    def resume(self, job_id: str, by_id: dict[str, FileUser]) -> list[FileUser]:
+        """Finish with a job an earlier run created (its users settled in the journal); returns the
+        users it never took, to be sent again. ``by_id``: at least the job's users, by source id."""
         job = self.runner.describe(job_id)
         waiting = self.journal.import_job_users(job_id)
         if job.status in (JobStatus.CREATED, JobStatus.EXPIRED):
@@ -242,8 +243,16 @@ class CsvImportPhase:
                 shutil.copyfile(path, kept)
                 os.chmod(kept, 0o600)
             job_name = safe_job_name(f"cognito-migrate run {self.run_id} {Path(name).stem}")
-            listener = _JournalingListener(self, path, algorithm, users, lines)
-            outcome = self.runner.run(path, job_name, algorithm=algorithm, listener=listener)
+            self.import_file(path, algorithm, users, lines, job_name)
+
+    def import_file(
+        self, path: Path, algorithm: str | None, users: list[FileUser], lines: dict[str, int], job_name: str
+    ) -> None:
+        """Import ``path`` (``users``, on ``lines``: source id → line) with one new job, every user
+        journaled submitted when Cognito creates it and settled from its log. Also what ``sweep`` uses
+        for the jit users it writes into files of its own."""
+        listener = _JournalingListener(self, path, algorithm, users, lines)
+        outcome = self.runner.run(path, job_name, algorithm=algorithm, listener=listener)
         self.record_status(outcome.job)
         by_id = {user.source_id: user for user in users}
         leftover = self._settle(outcome, self.journal.import_job_users(outcome.job.job_id), by_id)
