@@ -4,7 +4,9 @@ sample portal's just-in-time user signs in with the old password once the trigge
 from __future__ import annotations
 
 import json
+import platform
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -99,7 +101,16 @@ def test_stage_deploy_sign_in_and_remove(
     # No zip, no build: the command says how to get one.
     assert main(["trigger", "deploy", *plan]) == 2
     assert "trigger build" in capsys.readouterr().err
-    code, deployed = run_json(capsys, "deploy", *plan, "--zip", str(function_zip(tmp_path)))
+    # The function runs from the zip `trigger build` makes (the local runner puts its contents first on
+    # the path, as Lambda does /var/task): handler, verifier and Linux wheels, for this interpreter.
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    built = tmp_path / "trigger-function.zip"
+    architecture = "arm64" if platform.machine() == "aarch64" else "x86_64"
+    code, _ = run_json(
+        capsys, "build", "--out", str(built), "--runtime", runtime, "--architecture", architecture
+    )
+    assert code == 0
+    code, deployed = run_json(capsys, "deploy", *plan, "--zip", str(built))
     assert code == 0
     assert deployed["changed_settings"] == []
     triggers = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"]
@@ -109,6 +120,10 @@ def test_stage_deploy_sign_in_and_remove(
     assert sign_in(local_cognito, pool_id, "Hopper13", demo_password("hopper13"))["AuthenticationResult"]
     user = idp.admin_get_user(UserPoolId=pool_id, Username="hopper13")
     assert user["UserStatus"] == "CONFIRMED"
+    assert {"Name": "email", "Value": "hopper13@example.org"} in user["UserAttributes"]
+    # After the sign-in, the PostAuthentication step gave hopper13 the groups it had on the hub.
+    groups = idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="hopper13")["Groups"]
+    assert [g["GroupName"] for g in groups] == ["gpu"]
 
     code, removed = run_json(capsys, "remove", *plan, "--delete-function")
     assert code == 0
