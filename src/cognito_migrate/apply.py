@@ -145,12 +145,7 @@ class _Steps:
     def _groups(self) -> None:
         """The groups the plan's users join, created with the source's definitions where missing."""
         groups = self.saved.groups
-        if not groups:
-            return
-        paginator = self.idp.get_paginator("list_groups")
-        existing = [g["GroupName"] for page in paginator.paginate(UserPoolId=self.pool_id)
-                    for g in page["Groups"]]  # fmt: skip
-        created = self.followups.ensure_groups(groups, [g.name for g in groups], existing)
+        created = self.followups.ensure_groups(groups, [g.name for g in groups])
         if created:
             self.echo.notice(f"created groups: {', '.join(created)}")
 

@@ -1,7 +1,7 @@
 """What a CSV import cannot carry, applied through the admin API: groups, memberships, disabled state.
 
     runner = FollowUpRunner(idp, pool_id)
-    created = runner.ensure_groups(definitions, needed={"staff", "gpu"})   # CreateGroup where missing
+    created = runner.ensure_groups(definitions, {"staff", "gpu"})   # CreateGroup where missing
     for done in runner.run(followups):                                     # in any order, threaded
         journal ... done.error is None → migrated, else failed with done.error
 
@@ -61,15 +61,18 @@ class FollowUpRunner:
         self._pool_id = pool_id
         self._workers = max(1, workers)
 
-    def ensure_groups(
-        self, definitions: Iterable[GroupDefinition], needed: Iterable[str], existing: Iterable[str]
-    ) -> list[str]:
-        """Create each ``needed`` group the pool lacks (``existing``), with the source's description,
-        precedence and role where it defines them; returns the names created."""
+    def ensure_groups(self, definitions: Iterable[GroupDefinition], needed: Iterable[str]) -> list[str]:
+        """Create each ``needed`` group the pool lacks, with the source's description, precedence and
+        role where it defines them; returns the names created. Nothing needed: no call at all."""
+        wanted = set(needed)
+        if not wanted:
+            return []
         known = {definition.name: definition for definition in definitions}
-        have = set(existing)
+        with map_cognito_errors("ListGroups"):
+            pages = self._idp.get_paginator("list_groups").paginate(UserPoolId=self._pool_id)
+            have = {group["GroupName"] for page in pages for group in page["Groups"]}
         created = []
-        for name in sorted(set(needed) - have):
+        for name in sorted(wanted - have):
             definition = known.get(name, GroupDefinition(name))
             params: dict[str, Any] = {"UserPoolId": self._pool_id, "GroupName": name}
             if definition.description:

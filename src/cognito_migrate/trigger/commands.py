@@ -19,6 +19,7 @@ from cognito_migrate.errors import ConfigError, RemoteError
 from cognito_migrate.planner.plan import default_plan_dir
 from cognito_migrate.planner.saved import SavedPlan
 from cognito_migrate.results import CommandResult, Outcome
+from cognito_migrate.strategies.followups import FollowUpRunner
 from cognito_migrate.trigger.plan_users import jit_users_path, read_plan_users, staged_user
 from cognito_migrate.trigger.staging import StagedUser, create_staging_table, stage_users
 
@@ -79,7 +80,7 @@ def stage_command(
     # The function adds users to their groups after sign-in and skips a group the pool lacks: create the
     # staged users' groups now, with the source's definitions, as apply does for its users.
     needed = {group for user in users for group in user.groups}
-    created_groups = _ensure_groups(idp, pool_id, saved, needed) if needed else []
+    created_groups = FollowUpRunner(idp, pool_id).ensure_groups(saved.groups, needed)
     dynamodb = settings.client("dynamodb")
     table = staging_table_name(pool_id)
     created = _ensure_table(dynamodb, table)
@@ -270,15 +271,6 @@ def _ensure_table(dynamodb: Any, table: str) -> bool:
         return False
     create_staging_table(dynamodb, table)
     return True
-
-
-def _ensure_groups(idp: Any, pool_id: str, saved: SavedPlan, needed: set[str]) -> list[str]:
-    from cognito_migrate.strategies.followups import FollowUpRunner
-
-    with map_cognito_errors("ListGroups"):
-        pages = idp.get_paginator("list_groups").paginate(UserPoolId=pool_id)
-        existing = [group["GroupName"] for page in pages for group in page["Groups"]]
-    return FollowUpRunner(idp, pool_id).ensure_groups(saved.groups, needed, existing)
 
 
 def check_digest(path: Path, manifest: dict[str, Any]) -> None:

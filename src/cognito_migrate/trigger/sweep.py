@@ -305,13 +305,7 @@ class _Sweep:
     def _ensure_groups(self, users: Any) -> None:
         """The groups imported users join, created with the plan's definitions where missing."""
         needed = {group for user in users for group in user.groups}
-        if not needed:
-            return
-        paginator = self.idp.get_paginator("list_groups")
-        with map_cognito_errors("ListGroups"):
-            existing = [g["GroupName"] for page in paginator.paginate(UserPoolId=self.pool_id)
-                        for g in page["Groups"]]  # fmt: skip
-        created = FollowUpRunner(self.idp, self.pool_id).ensure_groups(self.saved.groups, needed, existing)
+        created = FollowUpRunner(self.idp, self.pool_id).ensure_groups(self.saved.groups, needed)
         if created:
             self.listener.notice(f"created groups: {', '.join(created)}")
 

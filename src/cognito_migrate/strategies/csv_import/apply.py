@@ -186,7 +186,8 @@ class CsvImportPhase:
             resend += self.resume(job_id, by_id)
         sendable = {UserState.PLANNED, UserState.FAILED} if self.retry_failed else {UserState.PLANNED}
         to_send = [user for user in users if records[user.source_id].state in sendable]
-        to_send += [user for user in resend if user.source_id not in {u.source_id for u in to_send}]
+        sending = {user.source_id for user in to_send}  # once: a resumed file may hold 500,000 users
+        to_send += [user for user in resend if user.source_id not in sending]
         if to_send:
             if not (self.saved.plan_dir / name).exists():
                 raise ConfigError(
