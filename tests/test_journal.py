@@ -190,6 +190,7 @@ def test_counts_cover_every_state(journal: Journal) -> None:
         S.SKIPPED: 0,
         S.FAILED: 1,
         S.REJECTED: 1,
+        S.ROLLED_BACK: 0,
     }
     assert [u.source_id for u in journal.in_doubt()] == ["c"]
 

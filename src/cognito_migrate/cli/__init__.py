@@ -13,7 +13,18 @@ import click
 
 from cognito_migrate import __version__
 from cognito_migrate.cli import output
-from cognito_migrate.cli.commands import apply, cleanup, demo, init, local, plan, status, sweep, trigger
+from cognito_migrate.cli.commands import (
+    apply,
+    cleanup,
+    demo,
+    init,
+    local,
+    plan,
+    rollback,
+    status,
+    sweep,
+    trigger,
+)
 from cognito_migrate.cli.exit_codes import FOR_OUTCOME, ExitCode
 from cognito_migrate.errors import CognitoMigrateError, ConfigError
 from cognito_migrate.results import CommandResult
@@ -56,6 +67,7 @@ for command in (
     cleanup.cleanup,
     trigger.trigger,
     sweep.sweep,
+    rollback.rollback,
 ):
     cli.add_command(command)
 

@@ -67,12 +67,12 @@ class AddResult:
     added: int = 0
     """New to the journal."""
     updated: int = 0
-    """Already planned, rejected or failed, and re-planned with a different state, reason, username or
-    strategy."""
+    """Already planned, rejected, failed, skipped or rolled back, and re-planned with a different state,
+    reason, username or strategy."""
     unchanged: int = 0
-    """Already planned, rejected or failed, exactly as planned now."""
+    """Already planned, rejected, failed, skipped or rolled back, exactly as planned now."""
     kept: int = 0
-    """Already submitted, migrated or skipped: left alone, the plan no longer decides for them."""
+    """Already submitted or migrated: left alone, the plan no longer decides for them."""
 
     @property
     def total(self) -> int:

@@ -89,7 +89,13 @@ def _v1_initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [_v1_initial]
+def _v2_events_by_run(conn: sqlite3.Connection) -> None:
+    # rollback reads the users one run migrated (run_id, to_state) in the order it migrated them (id);
+    # without this index that is a scan of every user's whole history.
+    conn.execute("CREATE INDEX user_events_run ON user_events (run_id, to_state, id)")
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_events_by_run]
 """Step ``i`` takes a journal from version ``i`` to ``i + 1``. Append only."""
 
 

@@ -30,10 +30,14 @@ class UserState(StrEnum):
     """Cognito refused the user or gave up; ``reason`` says why. It may be planned again."""
     REJECTED = "rejected"
     """The planner refused the user before anything was sent; ``reason`` says why."""
+    ROLLED_BACK = "rolled_back"
+    """Migrated, then deleted from the pool by ``rollback`` (or found already gone by it). A re-plan
+    may plan the user again."""
 
 
 TERMINAL: frozenset[UserState] = frozenset({UserState.MIGRATED, UserState.SKIPPED})
-"""States nothing may leave (until rollback states exist)."""
+"""States apply never moves a user out of: only ``rollback`` takes a migrated user further, and only a
+re-plan a skipped one."""
 
 ALLOWED: Mapping[UserState | None, frozenset[UserState]] = MappingProxyType(
     {
@@ -49,10 +53,13 @@ ALLOWED: Mapping[UserState | None, frozenset[UserState]] = MappingProxyType(
         ),
         UserState.FAILED: frozenset({UserState.SUBMITTED, UserState.PLANNED, UserState.REJECTED}),
         UserState.REJECTED: frozenset({UserState.PLANNED, UserState.REJECTED}),
-        UserState.MIGRATED: frozenset(),
+        # Only rollback moves a migrated user on: Cognito no longer has the user it created.
+        UserState.MIGRATED: frozenset({UserState.ROLLED_BACK}),
         # Nothing was written to the pool for a skipped user, so a re-plan may decide again (a user the
         # selection left out may have become active; one found in the pool is found there again).
         UserState.SKIPPED: frozenset({UserState.PLANNED, UserState.REJECTED, UserState.SKIPPED}),
+        # The pool no longer has a rolled-back user, so a re-plan decides afresh, as for a skipped one.
+        UserState.ROLLED_BACK: frozenset({UserState.PLANNED, UserState.REJECTED, UserState.SKIPPED}),
     }
 )
 

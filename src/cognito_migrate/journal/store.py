@@ -26,6 +26,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -191,23 +192,34 @@ class Journal:
         """Runs whose process died while running, found (and marked ``interrupted``) by this open."""
         return list(self._interrupted)
 
-    def start_run(self, command: str, plan_checksum: str | None = None, *, exclusive: bool = False) -> int:
+    def start_run(
+        self,
+        command: str,
+        plan_checksum: str | None = None,
+        *,
+        exclusive: bool = False,
+        exclusive_of: Iterable[str] = (),
+    ) -> int:
         """Record that ``command`` started in this process; returns the run id to pass to writes.
 
         ``exclusive``: refuse (``JournalError``) while another run of ``command`` is still running —
-        two ``apply`` runs sending the same users would import them twice. The check and the insert
-        are one write transaction, so two processes starting at once cannot both pass it. A run whose
-        process died was marked interrupted when this journal was opened, and does not count.
+        two ``apply`` runs sending the same users would import them twice. ``exclusive_of``: refuse as
+        well while a run of one of these other commands is running (``rollback`` must not delete users
+        an ``apply`` is still settling). The check and the insert are one write transaction, so two
+        processes starting at once cannot both pass it. A run whose process died was marked
+        interrupted when this journal was opened, and does not count.
         """
+        excluded = [*([command] if exclusive else []), *exclusive_of]
         with self._writing() as conn:
-            if exclusive:
+            if excluded:
                 other = conn.execute(
-                    "SELECT run_id, pid, host, started_at FROM runs WHERE command = ? AND status = ?",
-                    (command, RunStatus.RUNNING),
+                    "SELECT run_id, command, pid, host, started_at FROM runs"  # noqa: S608 - only ?s
+                    f" WHERE command IN ({','.join('?' * len(excluded))}) AND status = ?",
+                    (*excluded, RunStatus.RUNNING),
                 ).fetchone()
                 if other is not None:
                     raise JournalError(
-                        f"journal {self._path}: {command} run {other['run_id']} is still running "
+                        f"journal {self._path}: {other['command']} run {other['run_id']} is still running "
                         f"(pid {other['pid']} on {other['host']}, since {other['started_at']}); "
                         "wait for it to finish, or stop it — it can be resumed"
                     )
@@ -249,9 +261,9 @@ class Journal:
     ) -> AddResult:
         """Enter (or re-plan) users, ``batch_size`` per transaction; each batch is all-or-nothing.
 
-        Re-planning is idempotent: a user still planned, rejected or failed takes the new decision
-        (with a history event only if its state or reason changed); a user already submitted, migrated
-        or skipped is left alone and counted as ``kept``.
+        Re-planning is idempotent: a user still planned, rejected, failed, skipped or rolled back takes
+        the new decision (with a history event only if its state or reason changed); a user already
+        submitted or migrated is left alone and counted as ``kept``.
         """
         outcomes: Counter[PlanOutcome] = Counter()
         # The chunk is built before the lock is taken, so a slow source never holds up other writers.
@@ -340,6 +352,42 @@ class Journal:
             if len(page) < page_size:
                 return
             after = page[-1]["source_id"]
+
+    def migrated_by_run(
+        self, run_id: int, *, page_size: int = 1000
+    ) -> Iterator[tuple[UserRecord, UserEvent]]:
+        """Every user run ``run_id`` moved to ``migrated``, as it is now, with that event; in the order
+        the run migrated them, streamed page by page (the caller may write between pages).
+
+        A user's current state says what happened since: still migrated by this run, rolled back, or
+        planned and migrated again by a later run (then its ``last_run_id`` is that run's).
+        """
+        after = 0
+        while True:
+            page = self._fetch_all(
+                """
+                SELECT u.*, e.id AS event_id, e.from_state AS event_from, e.reason AS event_reason,
+                       e.at AS event_at
+                FROM user_events e JOIN users u ON u.source_id = e.source_id
+                WHERE e.run_id = ? AND e.to_state = ? AND e.id > ?
+                ORDER BY e.id LIMIT ?
+                """,
+                (run_id, UserState.MIGRATED, after, page_size),
+            )
+            for row in page:
+                event = UserEvent(
+                    id=row["event_id"],
+                    source_id=row["source_id"],
+                    run_id=run_id,
+                    from_state=None if row["event_from"] is None else UserState(row["event_from"]),
+                    to_state=UserState.MIGRATED,
+                    reason=row["event_reason"],
+                    at=datetime.fromisoformat(row["event_at"]),
+                )
+                yield UserRecord.from_row(row), event
+            if len(page) < page_size:
+                return
+            after = page[-1]["event_id"]
 
     def in_doubt(self) -> Iterator[UserRecord]:
         """Users marked submitted whose outcome was never recorded: look them up before resending."""
