@@ -374,13 +374,19 @@ def test_the_trigger_verifies_the_formats_issue_8_lists() -> None:
         F.BCRYPT, F.ARGON2, F.DJANGO_PBKDF2_SHA256, F.DJANGO_PBKDF2_SHA1, F.DJANGO_BCRYPT,
         F.DJANGO_BCRYPT_SHA256, F.DJANGO_ARGON2, F.DJANGO_SCRYPT, F.WERKZEUG_PBKDF2, F.WERKZEUG_SCRYPT,
         F.PASSLIB_PBKDF2_SHA256, F.PASSLIB_PBKDF2_SHA1, F.PASSLIB_PBKDF2_SHA512, F.PHPASS, F.SHA256_CRYPT,
-        F.SHA512_CRYPT, F.MD5_CRYPT,
+        F.SHA512_CRYPT, F.MD5_CRYPT, F.FIREBASE_SCRYPT,
     }  # fmt: skip
     assert set(TRIGGER_VERIFIES) == listed
     assert all(trigger_can_verify(fmt.value) for fmt in listed)
     for fmt in (F.YESCRYPT, F.UNKNOWN, F.SALTED_DIGEST, F.WORDPRESS_BCRYPT, F.COGNITO_SCRYPT, F.SCRYPT_PHC):
         assert not trigger_can_verify(fmt)
-    assert not trigger_can_verify("firebase-scrypt")  # needs the project's keys
+    # Firebase's scrypt goes to the trigger (with the project's signer key), never to an import job.
+    assert trigger_can_verify("firebase-scrypt")
+    firebase = "$firebase-scrypt$r=8,m=14,s=Bw==$42xEC+ixf3L2lw==$" + "A" * 86 + "=="
+    assert detect_hash_format(firebase) is F.FIREBASE_SCRYPT
+    verdict = cognito_import(PasswordHash(firebase, F.FIREBASE_SCRYPT))
+    assert isinstance(verdict, NotImportable)
+    assert "signer key" in verdict.reason
 
 
 # ── the proof: converted hashes imported into the local Cognito, then signed in with ────────────────

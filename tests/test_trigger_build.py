@@ -66,6 +66,7 @@ def test_zip_holds_the_handler_and_its_wheels_but_nothing_heavy(built: BuildResu
     assert "cognito_migrate/passwords/convert.py" in names
     tops = {name.split("/")[0] for name in names}
     assert {"bcrypt", "argon2", "_argon2_cffi_bindings", "passlib"} <= tops
+    assert {"cryptography", "pg8000", "pymysql"} <= tops  # Firebase hashes, SQL staging
     assert not [top for top in tops if top.lower().startswith(HEAVY)]
     # Only what the handler loads: none of the tool's planner, sources, CLI or local Cognito.
     assert {name for name in names if name.startswith("cognito_migrate/")} == set(built.modules)
@@ -74,7 +75,8 @@ def test_zip_holds_the_handler_and_its_wheels_but_nothing_heavy(built: BuildResu
     assert {info.external_attr >> 16 for info in infos} == {0o100644}
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert built.size == built.path.stat().st_size
-    assert built.size < 5 * 1024 * 1024
+    # cryptography (Firebase hashes) is most of it; Lambda takes 50 MB zipped for a direct upload.
+    assert built.size < 8 * 1024 * 1024
 
 
 _CHECK = """

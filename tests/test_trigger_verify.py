@@ -10,7 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 from werkzeug.security import generate_password_hash
 
-from cognito_migrate.passwords.convert import ab64_encode
+from cognito_migrate.passwords.convert import ab64_encode, firebase_scrypt_hash
 from cognito_migrate.passwords.formats import detect_hash_format
 from cognito_migrate.passwords.importable import TRIGGER_VERIFIES
 from cognito_migrate.trigger import verify
@@ -77,8 +77,32 @@ VECTORS = [
 ]  # fmt: skip
 
 
+# Firebase's modified scrypt: the vector in github.com/firebase/scrypt's README (project parameters and
+# one exported user), in this tool's one-string notation.
+FIREBASE_SIGNER_KEY = base64.b64decode(
+    "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
+)
+FIREBASE_HASH = firebase_scrypt_hash(
+    "lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",
+    "42xEC+ixf3L2lw==",
+    rounds=8,
+    mem_cost=14,
+    salt_separator="Bw==",
+)
+
+
 def test_every_format_the_planner_sends_to_the_trigger_has_a_hash_here() -> None:
-    assert set(HASHES) | {fmt for fmt, _, _ in VECTORS} == set(TRIGGER_VERIFIES)
+    assert set(HASHES) | {fmt for fmt, _, _ in VECTORS} | {"firebase-scrypt"} == set(TRIGGER_VERIFIES)
+
+
+def test_firebase_scrypt_verifies_the_published_vector_with_the_project_signer_key() -> None:
+    assert detect_hash_format(FIREBASE_HASH) == "firebase-scrypt"
+    assert verify_password(FIREBASE_HASH, "user1password", firebase_signer_key=FIREBASE_SIGNER_KEY) is True
+    assert verify_password(FIREBASE_HASH, "user1passwor", firebase_signer_key=FIREBASE_SIGNER_KEY) is False
+    # Without the project's key (or with another project's) nothing verifies.
+    assert verify_password(FIREBASE_HASH, "user1password") is False
+    other_key = bytes(len(FIREBASE_SIGNER_KEY))
+    assert verify_password(FIREBASE_HASH, "user1password", firebase_signer_key=other_key) is False
 
 
 @pytest.mark.parametrize("fmt", sorted(HASHES))

@@ -39,6 +39,7 @@ _SECTIONS: dict[str, type[BaseModel] | None] = {
     "target": TargetConfig,
     "attributes": None,
     "strategy": MigrationConfig.model_fields["strategy"].annotation,  # type: ignore[dict-item]
+    "trigger": MigrationConfig.model_fields["trigger"].annotation,  # type: ignore[dict-item]
 }
 
 

@@ -92,14 +92,36 @@ class SqlSource(_Section):
         return self
 
 
+class FirebaseHashParameters(_Section):
+    """A Firebase project's password hash parameters (console: Authentication → Users → ⋮ → Password
+    hash parameters). The signer key is a secret: it stays out of the plan file, in an environment
+    variable that only ``trigger deploy`` reads."""
+
+    rounds: int = Field(ge=1, le=64, description="the parameters' rounds, e.g. 8")
+    mem_cost: int = Field(ge=1, le=20, description="the parameters' mem_cost, e.g. 14")
+    salt_separator: str = Field(description="the parameters' base64_salt_separator, e.g. 'Bw=='")
+    signer_key_env: str = Field(
+        "FIREBASE_SIGNER_KEY", description="the environment variable holding base64_signer_key"
+    )
+
+
 class FileSource(_Section):
     """A CSV or JSON Lines file, including Cognito's own import CSV and common backup formats."""
 
     type: Literal["csv", "jsonl"]
     path: Path = Field(description="the file's path, relative to the plan file")
     format: Literal[
-        "auto", "plain", "cognito-csv", "cognito-list-users", "cognito-backup-restore", "cognito-backup"
+        "auto",
+        "plain",
+        "cognito-csv",
+        "cognito-list-users",
+        "cognito-backup-restore",
+        "cognito-backup",
+        "firebase",
     ] = Field("auto", description="which layout the file has")
+    firebase_hash: FirebaseHashParameters | None = Field(
+        None, description="the Firebase project's password hash parameters, for format firebase"
+    )
     encoding: str = Field("utf-8", description="the file's text encoding")
     id_field: str = Field("id", description="the field with a stable, unique user id")
     username_field: str = Field("username", description="the field with the user name")
@@ -293,6 +315,34 @@ class StrategyConfig(_Section):
 # ── the whole file ───────────────────────────────────────────────────────────────────────────────────
 
 
+# ── [trigger] ────────────────────────────────────────────────────────────────────────────────────────
+
+
+class TriggerConfig(_Section):
+    """Where the migrate-user function finds the just-in-time users, and how it reaches them."""
+
+    staging: Literal["dynamodb", "sql"] = Field(
+        "dynamodb", description="dynamodb (a table per pool), or sql (a table in your database)"
+    )
+    staging_url_env: str = Field(
+        "COGNITO_MIGRATE_STAGING_URL",
+        description="for staging = sql: the environment variable holding the database's SQLAlchemy URL "
+        "(it holds a password, so it stays out of this file)",
+    )
+    subnet_ids: list[str] = Field(
+        default_factory=list, description="VPC subnets for the function, to reach a private database"
+    )
+    security_group_ids: list[str] = Field(
+        default_factory=list, description="security groups for the function, with subnet_ids"
+    )
+
+    @model_validator(mode="after")
+    def _vpc_both_or_neither(self) -> TriggerConfig:
+        if bool(self.subnet_ids) != bool(self.security_group_ids):
+            raise ValueError("give subnet_ids and security_group_ids together, or neither")
+        return self
+
+
 class MigrationConfig(_Section):
     """A whole ``migration.toml``. ``path`` and ``checksum`` are filled by the loader."""
 
@@ -302,6 +352,7 @@ class MigrationConfig(_Section):
         default_factory=dict
     )
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)  # type: ignore[arg-type]
+    trigger: TriggerConfig = Field(default_factory=TriggerConfig)  # type: ignore[arg-type]
     path: Path | None = Field(None, exclude=True)
     checksum: str | None = Field(None, exclude=True)
 

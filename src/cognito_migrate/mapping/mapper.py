@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from cognito_migrate.config.models import MigrationConfig
 
 DEFAULT_LEGACY_ID_ATTRIBUTE: Final = "custom:legacy_id"
-# Source formats whose field names already are Cognito attribute names.
+# Source formats whose field names already are Cognito attribute names (the Firebase reader adds them).
 COGNITO_SHAPED_FILE_FORMATS: Final = frozenset(
-    {"cognito-csv", "cognito-list-users", "cognito-backup-restore", "cognito-backup"}
+    {"cognito-csv", "cognito-list-users", "cognito-backup-restore", "cognito-backup", "firebase"}
 )
 
 
@@ -130,11 +130,13 @@ class AttributeMapper:
         cls, config: MigrationConfig, *, copy_cognito_fields: bool | None = None
     ) -> AttributeMapper:
         """The mapper a plan file describes. ``copy_cognito_fields=None`` decides from the config:
-        on when ``[attributes]`` is empty and the source is another pool or a Cognito-format file (pass
-        True when a ``format = "auto"`` file turned out to be one)."""
+        on when ``[attributes]`` is empty and the source is another pool or a Cognito-format file
+        (``format = "auto"`` files are looked at to tell)."""
         if copy_cognito_fields is None:
             source = config.source
             file_format = getattr(source, "format", None)
+            if file_format == "auto":
+                file_format = _detected_format(config)
             cognito_shaped = source.type == "cognito" or file_format in COGNITO_SHAPED_FILE_FORMATS
             copy_cognito_fields = cognito_shaped and not config.attributes
         return cls(
@@ -205,6 +207,19 @@ class AttributeMapper:
                 continue
             if value:
                 attributes[name] = value
+
+
+def _detected_format(config: MigrationConfig) -> str | None:
+    """The layout a ``format = "auto"`` file has (an export of another pool reads as ListUsers JSON)."""
+    from cognito_migrate.config.models import FileSource
+    from cognito_migrate.sources.files import detect_format
+
+    source = config.source
+    if not isinstance(source, FileSource):
+        return None
+    path = config.resolve(source.path)
+    # A missing or unreadable file is reported when the source is opened, with the setting named.
+    return detect_format(source, path) if path.is_file() else None
 
 
 def _problem(attribute: str, failure: ValueFailure, user: LegacyUser) -> MappingProblem:

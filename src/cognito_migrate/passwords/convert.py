@@ -49,6 +49,18 @@ class ScryptHash(NamedTuple):
     checksum: bytes = b""
 
 
+class FirebaseScryptHash(NamedTuple):
+    """Firebase's modified scrypt (github.com/firebase/scrypt): scrypt of the password with the user's
+    salt followed by the project's salt separator (N = 2**mem_cost, r = rounds, p = 1, 32 bytes), used
+    as an AES-256-CTR key (zero IV) to encrypt the project's signer key; the ciphertext is the hash."""
+
+    rounds: int
+    mem_cost: int
+    salt_separator: bytes
+    salt: bytes
+    checksum: bytes
+
+
 # ── encodings ──────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -179,3 +191,42 @@ def unwrap_django_argon2(value: str) -> str:
     if not value.startswith("argon2$argon2"):
         raise MalformedHash("not a Django argon2 hash")
     return value.removeprefix("argon2")
+
+
+# ── Firebase ───────────────────────────────────────────────────────────────────────────────────────
+
+FIREBASE_SCRYPT_PREFIX = "$firebase-scrypt$"
+
+
+def firebase_scrypt_hash(
+    password_hash: str, salt: str, *, rounds: int, mem_cost: int, salt_separator: str
+) -> str:
+    """This tool's one-string notation of a Firebase hash (``formats``), from an Authentication export's
+    ``passwordHash`` and ``salt`` (base64) and the project's parameters; MalformedHash if not base64."""
+    for name, value in (("passwordHash", password_hash), ("salt", salt), ("salt separator", salt_separator)):
+        _b64_decode(name, value)
+    return f"{FIREBASE_SCRYPT_PREFIX}r={rounds},m={mem_cost},s={salt_separator}${salt}${password_hash}"
+
+
+def parse_firebase_scrypt(value: str) -> FirebaseScryptHash:
+    """``$firebase-scrypt$r=8,m=14,s=SEP$SALT$HASH`` → its parts."""
+    try:
+        params, salt, checksum = value.removeprefix(FIREBASE_SCRYPT_PREFIX).split("$")
+        rounds, mem_cost, separator = (part.split("=", 1)[1] for part in params.split(",", 2))
+    except ValueError as exc:
+        raise MalformedHash("not $firebase-scrypt$r=…,m=…,s=…$salt$hash") from exc
+    return FirebaseScryptHash(
+        rounds=int(rounds),
+        mem_cost=int(mem_cost),
+        salt_separator=_b64_decode("salt separator", separator),
+        salt=_b64_decode("salt", salt),
+        checksum=_b64_decode("hash", checksum),
+    )
+
+
+def _b64_decode(name: str, value: str) -> bytes:
+    # Firebase exports write standard base64; some tools re-encode it URL-safe.
+    try:
+        return binascii.a2b_base64(value.replace("-", "+").replace("_", "/"), strict_mode=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedHash(f"the {name} is not base64") from exc

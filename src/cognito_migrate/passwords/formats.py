@@ -28,8 +28,13 @@ Shapes, as the libraries write them (checked against their code and published te
   ``<digest>$salt$hex`` (an HMAC keyed with the salt) share one shape, so they share one format and a
   verifier must try both constructions.
 
-Not recognisable from a single value: Firebase's modified scrypt (it arrives as separate hash and salt
-fields and needs the project's signer key), bare hex digests (an unsalted MD5 looks like any other 32
+- Firebase's modified scrypt, in this tool's own notation (``firebase.py`` builds it from an Authentication
+  export's ``passwordHash`` and ``salt`` and the project's hash parameters):
+  ``$firebase-scrypt$r=ROUNDS,m=MEM_COST,s=B64_SALT_SEPARATOR$B64_SALT$B64_HASH``. The project's signer
+  key is not in it: the trigger gets that key from a secret (``trigger deploy``).
+
+Not recognisable from a single value: Firebase's export as such (separate hash and salt fields), bare hex
+digests (an unsalted MD5 looks like any other 32
 hex characters), DES crypt (13 characters of any text), Django's unusable passwords (``!`` + random).
 These are ``UNKNOWN``, as is anything truncated, padded or otherwise near a known shape.
 """
@@ -64,6 +69,7 @@ class HashFormat(StrEnum):
     MD5_CRYPT = "md5-crypt"  # $1$
     APR1_MD5_CRYPT = "apr1-md5-crypt"  # $apr1$ (Apache htpasswd)
     YESCRYPT = "yescrypt"  # $y$ (current Linux /etc/shadow)
+    FIREBASE_SCRYPT = "firebase-scrypt"  # $firebase-scrypt$r=8,m=14,s=sep$salt$hash (this tool's notation)
     SALTED_DIGEST = "salted-digest"  # sha1$salt$hex: Django's SHA1/MD5 hashers or Werkzeug < 2.3
     UNKNOWN = "unknown"
 
@@ -114,6 +120,11 @@ _SHAPES: tuple[tuple[HashFormat, tuple[str, ...], str], ...] = (
     (HashFormat.MD5_CRYPT, ("$1$",), rf"\$1\$[^$:\s]{{0,8}}\${_AB64}{{22}}"),
     (HashFormat.APR1_MD5_CRYPT, ("$apr1$",), rf"\$apr1\$[^$:\s]{{0,8}}\${_AB64}{{22}}"),
     (HashFormat.YESCRYPT, ("$y$",), rf"\$y\${_AB64}+\${_AB64}*\${_AB64}{{43}}"),
+    (
+        HashFormat.FIREBASE_SCRYPT,
+        ("$firebase-scrypt$",),
+        rf"\$firebase-scrypt\$r={_COUNT},m={_COUNT},s={_PADDED_B64}\${_PADDED_B64}\${_PADDED_B64}",
+    ),
     (
         HashFormat.SALTED_DIGEST,
         ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"),

@@ -73,8 +73,9 @@ TRIGGER_VERIFIES: frozenset[str] = frozenset({
     F.WERKZEUG_PBKDF2, F.WERKZEUG_SCRYPT,
     F.PASSLIB_PBKDF2_SHA256, F.PASSLIB_PBKDF2_SHA1, F.PASSLIB_PBKDF2_SHA512,
     F.PHPASS, F.SHA256_CRYPT, F.SHA512_CRYPT, F.MD5_CRYPT,
+    F.FIREBASE_SCRYPT,  # with the project's signer key, which `trigger deploy` hands the function
 })  # fmt: skip
-# Not here: Firebase's scrypt (needs the project's keys), yescrypt (no Python implementation without
+# Not here: yescrypt (no Python implementation without
 # libcrypt), WordPress ≥ 6.8 and passlib bcrypt-sha256 pre-hashing, apr1, salted digests, PHC scrypt
 # (libraries disagree on its salt), Cognito's own scrypt form, unknown formats.
 
@@ -301,6 +302,7 @@ _WHY: dict[str, str] = {
     F.APR1_MD5_CRYPT: "it imports bcrypt, scrypt, argon2id and PBKDF2-SHA256 only",
     F.YESCRYPT: "it imports bcrypt, scrypt, argon2id and PBKDF2-SHA256 only",
     F.SALTED_DIGEST: "a single salted digest, not a password hash Cognito knows",
+    F.FIREBASE_SCRYPT: "Firebase's scrypt adds an AES step with the project's signer key",
 }
 _NOT_IMPORTABLE: dict[str, NotImportable] = {
     fmt: NotImportable(f"{fmt} hashes cannot be imported by Cognito ({why})") for fmt, why in _WHY.items()

@@ -12,6 +12,7 @@ raises ``ConfigError`` naming the ``[source]`` setting; everything wrong with on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from itertools import islice
@@ -22,7 +23,12 @@ from cognito_migrate.config.models import FileSource
 from cognito_migrate.errors import ConfigError
 from cognito_migrate.sources.formats import FileReader
 from cognito_migrate.sources.formats.cognito_csv import CognitoCsv, is_cognito_header
-from cognito_migrate.sources.formats.cognito_json import CognitoUsersJson, sibling_groups_file
+from cognito_migrate.sources.formats.cognito_json import (
+    CognitoUsersJson,
+    is_group_line,
+    sibling_groups_file,
+)
+from cognito_migrate.sources.formats.firebase_json import FirebaseUsersJson
 from cognito_migrate.sources.formats.json_stream import Decoded, JsonStream, user_objects
 from cognito_migrate.sources.formats.plain import PlainJsonl
 from cognito_migrate.sources.formats.plain_csv import PlainCsv
@@ -31,6 +37,8 @@ from cognito_migrate.sources.records import GroupDefinition, SourceRecord
 
 # Enough of the file to see a CSV header or the start of a JSON document.
 DETECTION_CHARS = 1 << 16
+# `firebase auth:export` writes {"users": [...]} (Cognito's ListUsers says "Users").
+_FIREBASE_EXPORT = re.compile(r'\s*\{\s*"users"\s*:\s*\[')
 # Records looked at to recognise a JSON layout when the first ones are broken.
 DETECTION_RECORDS = 10
 
@@ -41,6 +49,7 @@ LAYOUT_NAMES = {
     "cognito-list-users": "Cognito ListUsers JSON",
     "cognito-backup-restore": "cognito-backup-restore JSON",
     "cognito-backup": "cognito-backup JSON",
+    "firebase": "Firebase Authentication export",
 }
 
 
@@ -98,6 +107,8 @@ def open_file_source(config: FileSource, path: Path, *, groups_path: Path | None
         reader = PlainCsv(path, config) if config.type == "csv" else PlainJsonl(path, config)
     elif layout == "cognito-csv":
         reader = CognitoCsv(path, config)
+    elif layout == "firebase":
+        reader = FirebaseUsersJson(path, config)
     else:
         if layout == "cognito-backup":
             groups_path = groups_path or sibling_groups_file(path)
@@ -108,6 +119,12 @@ def open_file_source(config: FileSource, path: Path, *, groups_path: Path | None
 
 def _check_settings_apply(config: FileSource, layout: str) -> None:
     """Cognito's layouts name their own fields; a setting that would be ignored is an error instead."""
+    if config.firebase_hash is not None and layout != "firebase":
+        raise ConfigError(
+            f"[source.firebase_hash]: only for Firebase exports, but {str(config.path)!r} is read as "
+            f"{LAYOUT_NAMES.get((config.type, layout)) or LAYOUT_NAMES.get(layout, layout)}; remove it "
+            'or set format = "firebase"'
+        )
     if layout == "plain":
         return
     for setting in ("username_field", "password_hash_field", "enabled_field", "groups_field", "delimiter"):
@@ -140,6 +157,8 @@ def detect_format(config: FileSource, path: Path) -> str:
         first_line = next((line for line in start.splitlines() if line.strip()), "")
         return "cognito-csv" if is_cognito_header(first_line) else "plain"
     opening = start.lstrip()[:1]
+    if _FIREBASE_EXPORT.match(start):
+        return "firebase"
     if opening not in ("[", "{"):
         return "plain"  # empty, or not JSON at all: the plain reader reports each bad line
     first = _first_object(config, path)
@@ -159,6 +178,8 @@ def _first_object(config: FileSource, path: Path) -> Any:
     with open_text(path, config.encoding) as handle, closing(user_objects(JsonStream(handle))) as items:
         for item in islice(items, DETECTION_RECORDS):
             if isinstance(item, Decoded):
+                if is_group_line(item.value):  # `export`'s group lines come before its users
+                    continue
                 return item.value
             broken += 1
     if broken:

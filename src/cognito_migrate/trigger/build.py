@@ -6,7 +6,8 @@
   ``cognito_migrate.trigger.handler`` in a fresh interpreter and listing what it loaded (so a new
   import in the handler is picked up, and one that would pull in a dependency the zip does not carry,
   pydantic or SQLAlchemy say, fails the build instead of the function's cold start);
-- the unpacked wheels of ``WHEELS`` (bcrypt, argon2-cffi with its bindings and cffi, libpass), fetched
+- the unpacked wheels of ``WHEELS`` (bcrypt, argon2-cffi with its bindings and cffi, libpass,
+  cryptography for Firebase hashes, pg8000 and PyMySQL for SQL staging), fetched
   by ``pip download`` for the Lambda runtime's Python, CPU and glibc. boto3 is in the Lambda runtime
   and stays out.
 
@@ -49,9 +50,33 @@ WHEELS = (
     "cffi==2.1.1",
     "pycparser==3.12",
     "libpass==1.9.4",
+    # Firebase's scrypt (AES-256-CTR); abi3 wheels, so one fits every runtime.
+    "cryptography==50.0.2",
+    # SQL staging's drivers, pure Python. python-dateutil 2.9 rather than 4.x, which brings tzdata.
+    "pg8000==1.31.6",
+    "scramp==1.5.0",
+    "asn1crypto==1.5.1",
+    "python-dateutil==2.9.0.post0",
+    "six==1.17.0",
+    "PyMySQL==1.2.4",
 )
 # Top-level import names those wheels provide: what the handler may import besides the standard library.
-THIRD_PARTY_IMPORTS = frozenset({"bcrypt", "argon2", "_argon2_cffi_bindings", "cffi", "_cffi_backend"})
+THIRD_PARTY_IMPORTS = frozenset(
+    {
+        "bcrypt",
+        "argon2",
+        "_argon2_cffi_bindings",
+        "cffi",
+        "_cffi_backend",
+        "cryptography",
+        "pg8000",
+        "scramp",
+        "asn1crypto",
+        "dateutil",
+        "six",
+        "pymysql",
+    }
+)
 ARCHITECTURES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # glibc of the runtime's OS: python3.11 runs on Amazon Linux 2 (2.26), 3.12 and later on AL2023 (2.34).
 OLDEST_GLIBC_MINOR = 17  # manylinux2014

@@ -2,13 +2,21 @@
 
 All three read the plan file for the pool and the AWS settings (flags override ``[target]``). The
 staging table is ``cognito-migrate-<pool-id>`` (``staging_table_name``): ``stage`` creates it when
-missing, ``deploy`` needs it. Usernames are folded as the pool does (``UsernameConfiguration``; a pool
-without one is case-sensitive), the same rule ``deploy`` gives the function.
+missing, ``deploy`` needs it. With ``[trigger] staging = "sql"`` the users go to the table
+``cognito_migrate_staging`` of the database whose URL is in ``[trigger] staging_url_env`` instead
+(``sql_staging``), and ``deploy`` hands that URL to the function in its secret, with a Firebase
+project's signer key when ``[source.firebase_hash]`` is set (``secret``).
+
+Usernames are folded as the pool does (``UsernameConfiguration``; a pool without one is
+case-sensitive), the same rule ``deploy`` gives the function.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -81,17 +89,23 @@ def stage_command(
     # staged users' groups now, with the source's definitions, as apply does for its users.
     needed = {group for user in users for group in user.groups}
     created_groups = FollowUpRunner(idp, pool_id).ensure_groups(saved.groups, needed)
-    dynamodb = settings.client("dynamodb")
-    table = staging_table_name(pool_id)
-    created = _ensure_table(dynamodb, table)
     try:
-        staged = stage_users(dynamodb, table, users, case_sensitive=case_sensitive)
+        if config.trigger.staging == "sql":
+            from cognito_migrate.trigger.directory import SQL_TABLE
+            from cognito_migrate.trigger.sql_staging import stage_users_sql
+
+            url = staging_url(config)
+            staged, created = stage_users_sql(url, pool_id, users, case_sensitive=case_sensitive)
+            table, where = SQL_TABLE, f"table {SQL_TABLE} of {_shown(url)}"
+        else:
+            dynamodb = settings.client("dynamodb")
+            table = staging_table_name(pool_id)
+            created = _ensure_table(dynamodb, table)
+            staged = stage_users(dynamodb, table, users, case_sensitive=case_sensitive)
+            where = f"DynamoDB table {table}"
     except ValueError as exc:  # two users folding to one name, an attribute that cannot be an alias
         raise ConfigError(f"{path}: {exc}") from None
-    lines = [
-        f"{staged.users} just-in-time users staged in DynamoDB table {table}"
-        + (" (created)" if created else ""),
-    ]
+    lines = [f"{staged.users} just-in-time users staged in {where}" + (" (created)" if created else "")]
     if created_groups:
         lines.append(f"created groups: {', '.join(created_groups)}")
     if disabled:
@@ -131,12 +145,22 @@ def deploy_command(
 ) -> CommandResult:
     """Deploy the function from ``function_zip`` (or, with ``build``, a zip built now into the plan
     directory) and attach it (``deploy.deploy_trigger``)."""
-    from cognito_migrate.trigger.deploy import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, deploy_trigger
+    from cognito_migrate.trigger.deploy import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, Staging, deploy_trigger
 
     config, settings = _target(plan_file, profile, region, endpoint_url)
     pool_id = config.target.pool_id
-    table = staging_table_name(pool_id)
-    if not _table_exists(settings.client("dynamodb"), table):
+    secret_values = firebase_secret(config)
+    table: str | None = staging_table_name(pool_id)
+    if config.trigger.staging == "sql":
+        from cognito_migrate.trigger.directory import SQL_TABLE
+        from cognito_migrate.trigger.sql_staging import staging_table_exists
+
+        url = staging_url(config)
+        if not staging_table_exists(url):
+            raise ConfigError(f"no table {SQL_TABLE} in {_shown(url)}; run cognito-migrate trigger stage")
+        secret_values["staging_url"] = url
+        table = None
+    elif not _table_exists(settings.client("dynamodb"), str(table)):
         raise ConfigError(
             f"no staging table {table} for user pool {pool_id}; run cognito-migrate trigger stage"
         )
@@ -151,7 +175,13 @@ def deploy_command(
         ).path
     if not function_zip.is_file():
         raise ConfigError(f"{function_zip}: no such file; build it with cognito-migrate trigger build")
-    result = deploy_trigger(settings, pool_id, function_zip, table, replace_trigger=replace_trigger)
+    staging = Staging(
+        table,
+        secret_values,
+        tuple(config.trigger.subnet_ids),
+        tuple(config.trigger.security_group_ids),
+    )
+    result = deploy_trigger(settings, pool_id, function_zip, staging, replace_trigger=replace_trigger)
     lines = [
         f"function {result.function_name} {'created' if result.function_created else 'updated'} "
         f"and attached to user pool {pool_id} as UserMigration and PostAuthentication",
@@ -171,6 +201,8 @@ def deploy_command(
         data={
             "pool_id": pool_id,
             "table": table,
+            "staging": config.trigger.staging,
+            "secret": sorted(secret_values),  # which values the secret holds, never the values
             "function_name": result.function_name,
             "function_arn": result.function_arn,
             "function_created": result.function_created,
@@ -209,9 +241,14 @@ def remove_command(
         lines.append(
             f"function {result.function_name} deleted" + (" with its role" if result.role_deleted else "")
         )
+    where = (
+        "The table cognito_migrate_staging of the staging database"
+        if config.trigger.staging == "sql"
+        else f"The staging table {staging_table_name(pool_id)}"
+    )
     lines.append(
-        f"The staging table {staging_table_name(pool_id)} still holds legacy password hashes; "
-        "delete it once no one needs to sign in with an old password."
+        f"{where} still holds legacy password hashes; delete them once no one needs to sign in with an "
+        "old password (cognito-migrate sweep --drop-table)."
     )
     return CommandResult(
         command="trigger remove",
@@ -271,6 +308,48 @@ def _ensure_table(dynamodb: Any, table: str) -> bool:
         return False
     create_staging_table(dynamodb, table)
     return True
+
+
+def staging_url(config: MigrationConfig) -> str:
+    """The SQL staging database's URL, from the environment variable ``[trigger]`` names."""
+    name = config.trigger.staging_url_env
+    url = os.environ.get(name, "").strip()
+    if not url:
+        raise ConfigError(
+            f'[trigger] staging = "sql": set {name} to the staging database\'s SQLAlchemy URL, '
+            "e.g. postgresql+psycopg://migrate:PASSWORD@db.internal/legacy"
+        )
+    return url
+
+
+def firebase_secret(config: MigrationConfig) -> dict[str, str]:
+    """``{"firebase_signer_key": …}`` when the source is a Firebase export with hash parameters."""
+    parameters = getattr(config.source, "firebase_hash", None)
+    if parameters is None:
+        return {}
+    key = os.environ.get(parameters.signer_key_env, "").strip()
+    if not key:
+        raise ConfigError(
+            f"[source.firebase_hash]: set {parameters.signer_key_env} to the Firebase project's "
+            "base64_signer_key (Authentication → Users → ⋮ → Password hash parameters); the trigger "
+            "cannot check Firebase passwords without it"
+        )
+    try:
+        base64.b64decode(key, validate=True)
+    except binascii.Error:
+        raise ConfigError(f"{parameters.signer_key_env}: not base64 (expected base64_signer_key)") from None
+    return {"firebase_signer_key": key}
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the staging database"
 
 
 def check_digest(path: Path, manifest: dict[str, Any]) -> None:

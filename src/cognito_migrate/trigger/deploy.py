@@ -2,13 +2,12 @@
 
 ``deploy_trigger`` creates (or updates) three things, then attaches the function:
 
-1. the execution role ``cognito-migrate-trigger-<pool-id>`` under ``/cognito-migrate/``, tagged as the
-   tool's (``cognito-migrate cleanup`` finds it): trust ``lambda.amazonaws.com``; logs for the
-   function's own log group, ``dynamodb:GetItem`` and ``dynamodb:UpdateItem`` on the staging table
-   and ``cognito-idp:AdminAddUserToGroup`` on this pool, nothing else;
+0. with ``secret_values`` (SQL staging's URL, a Firebase signer key), the function's secret (``secret``);
+1. the execution role ``cognito-migrate-trigger-<pool-id>`` (``role``: least privilege for the staging
+   table or the secret, the VPC when given, and AdminAddUserToGroup on this pool);
 2. the function ``cognito-migrate-<pool-id>`` (handler ``cognito_migrate.trigger.handler.handler``,
    5 s, configured from DescribeUserPool: case sensitivity, alias and username attributes, password
-   policy, and the table);
+   policy, and the table or the SQL staging's pool id and the secret's ARN; in the VPC when given);
 3. a resource policy statement letting ``cognito-idp.amazonaws.com`` invoke it for this pool only
    (SourceArn and SourceAccount);
 4. ``UpdateUserPool`` with every current setting copied (``pool_settings.update_request``) and
@@ -17,8 +16,8 @@
    afterwards: a setting that changed anyway is reported in ``DeployResult.changed_settings``.
 
 ``remove_trigger`` undoes step 4 for those two triggers, where they name our function (the same
-copy rule), removes the statement,
-and on request deletes the function and its role. Both are safe to run again.
+copy rule), removes the statement, and on request deletes the function, its role and its secret. Both
+are safe to run again.
 
 UNVERIFIED: nothing serialises UpdateUserPool calls, so a change someone makes to the pool between
 our DescribeUserPool and UpdateUserPool (milliseconds) is overwritten; Cognito has no conditional
@@ -31,7 +30,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +39,16 @@ from cognito_migrate.aws.session import AwsSettings
 from cognito_migrate.cleanup import (
     MANAGED_TAG,
     POOL_TAG,
-    TOOL_IAM_PATH,
     TRIGGER_PURPOSE,
     AccountScope,
-    CreatedResource,
-    ToolRoles,
-    is_tool_managed,
     tool_tags,
 )
 from cognito_migrate.errors import ConfigError, RemoteError, TerminalError
 from cognito_migrate.trigger import handler
 from cognito_migrate.trigger.pool_settings import changed_settings, update_request
+from cognito_migrate.trigger.role import RoleAccess, ensure_role
+from cognito_migrate.trigger.role import delete_role as delete_role_named
+from cognito_migrate.trigger.secret import delete_trigger_secret, ensure_trigger_secret
 
 HANDLER = "cognito_migrate.trigger.handler.handler"
 DEFAULT_RUNTIME = "python3.12"
@@ -120,54 +118,33 @@ def _bounded(prefix: str, pool_id: str, *, limit: int = 64) -> str:
     return name if len(name) <= limit else prefix + hashlib.sha256(pool_id.encode()).hexdigest()[:24]
 
 
-def execution_role_trust() -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": LAMBDA_PRINCIPAL}, "Action": "sts:AssumeRole"}
-        ],
-    }
+@dataclass(frozen=True)
+class Staging:
+    """Where the function reads staged users: a DynamoDB ``table``, or (``table`` None) the SQL staging
+    database whose URL is in ``secret_values``. ``secret_values`` may also hold a Firebase signer key."""
+
+    table: str | None
+    secret_values: Mapping[str, str] = field(default_factory=dict, repr=False)
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
 
 
-def execution_role_policy(
-    scope: AccountScope, function: str, table_arn: str, pool_arn: str
-) -> dict[str, Any]:
-    """Logs for the function's own log group, reading the staging table and marking a user's groups
-    given, adding users of this pool to groups: nothing else.
-
-    No KMS permission: the table is encrypted with the AWS-managed key, which DynamoDB uses on the
-    caller's behalf. A customer-managed key would need ``kms:Decrypt`` on that key.
-    """
-    group = f"arn:{scope.partition}:logs:{scope.region}:{scope.account_id}:log-group:/aws/lambda/{function}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["logs:CreateLogGroup"], "Resource": [group, f"{group}:*"]},
-            {
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [f"{group}:log-stream:*"],
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                "Resource": [table_arn],
-            },
-            {"Effect": "Allow", "Action": ["cognito-idp:AdminAddUserToGroup"], "Resource": [pool_arn]},
-        ],
-    }
-
-
-def function_environment(pool: Mapping[str, Any], table_name: str) -> dict[str, str]:
-    """The handler's configuration (``handler.Settings``) from DescribeUserPool's ``UserPool``."""
+def function_environment(
+    pool: Mapping[str, Any], table_name: str | None, *, secret_arn: str | None = None
+) -> dict[str, str]:
+    """The handler's configuration (``handler.Settings``) from DescribeUserPool's ``UserPool``; no
+    ``table_name`` means SQL staging, the database's URL in the secret."""
     # A pool created through the API without UsernameConfiguration is case-sensitive.
     case_sensitive = (pool.get("UsernameConfiguration") or {}).get("CaseSensitive", True)
     environment = {
-        handler.ENV_TABLE: table_name,
+        **({handler.ENV_TABLE: table_name} if table_name else {handler.ENV_STAGING: handler.SQL_STAGING}),
+        handler.ENV_POOL_ID: str(pool.get("Id", "")),
         handler.ENV_CASE_SENSITIVE: "true" if case_sensitive else "false",
         handler.ENV_ALIAS_ATTRIBUTES: ",".join(pool.get("AliasAttributes") or ()),
         handler.ENV_USERNAME_ATTRIBUTES: ",".join(pool.get("UsernameAttributes") or ()),
     }
+    if secret_arn:
+        environment[handler.ENV_SECRET_ARN] = secret_arn
     policy = (pool.get("Policies") or {}).get("PasswordPolicy")
     if policy:
         environment[handler.ENV_PASSWORD_POLICY] = json.dumps(policy, sort_keys=True)
@@ -178,7 +155,7 @@ def deploy_trigger(
     target: AwsSettings | AccountScope,
     pool_id: str,
     function_zip: bytes | Path,
-    table_name: str,
+    staging: str | Staging,
     *,
     runtime: str = DEFAULT_RUNTIME,
     architecture: str = DEFAULT_ARCHITECTURE,
@@ -187,11 +164,12 @@ def deploy_trigger(
     sleep: Sleep = time.sleep,
 ) -> DeployResult:
     """Create or update the function, its role and permission, and attach it as UserMigration and
-    PostAuthentication.
+    PostAuthentication. ``staging`` is the DynamoDB table's name, or a ``Staging``.
 
     Refuses (``ConfigError``, before creating anything) when either trigger already names another
     function, unless ``replace_trigger``.
     """
+    staging = Staging(staging) if isinstance(staging, str) else staging
     scope = target if isinstance(target, AccountScope) else AccountScope.of(target)
     code = function_zip.read_bytes() if isinstance(function_zip, Path) else bytes(function_zip)
     name = function_name(pool_id)
@@ -204,17 +182,29 @@ def deploy_trigger(
                 f"user pool {pool_id} already has a {what} trigger ({other}); "
                 "remove it first, or deploy with replace_trigger to attach cognito-migrate's instead"
             )
-    with map_cognito_errors("DescribeTable"):
-        table = scope.client("dynamodb").describe_table(TableName=table_name)["Table"]
-    role_arn, role_created = _ensure_role(scope, pool_id, name, str(table["TableArn"]), str(pool["Arn"]))
-    environment = function_environment(pool, table_name)
-    settings = {
+    table_arn = None
+    if staging.table:
+        with map_cognito_errors("DescribeTable"):
+            table_arn = str(
+                scope.client("dynamodb").describe_table(TableName=staging.table)["Table"]["TableArn"]
+            )
+    secret_arn = (
+        ensure_trigger_secret(scope, pool_id, staging.secret_values) if staging.secret_values else None
+    )
+    access = RoleAccess(name, str(pool["Arn"]), table_arn, secret_arn, in_vpc=bool(staging.subnet_ids))
+    role_arn, role_created = ensure_role(scope, pool_id, role_name(pool_id), access)
+    settings: dict[str, Any] = {
         "Role": role_arn,
         "Handler": HANDLER,
         "Runtime": runtime,
         "Timeout": TIMEOUT_SECONDS,
         "MemorySize": memory_size,
-        "Environment": {"Variables": environment},
+        "Environment": {"Variables": function_environment(pool, staging.table, secret_arn=secret_arn)},
+        # An empty VpcConfig takes a function that had one back out of the VPC.
+        "VpcConfig": {
+            "SubnetIds": list(staging.subnet_ids),
+            "SecurityGroupIds": list(staging.security_group_ids),
+        },
     }
     function_arn, created = _ensure_function(scope, pool_id, name, code, architecture, settings, sleep)
     _ensure_permission(scope, pool_id, name, str(pool["Arn"]))
@@ -281,7 +271,8 @@ def remove_trigger(
     if delete_function:
         function_deleted = _ignore_missing("DeleteFunction", lambda: lam.delete_function(FunctionName=name))
         if delete_role:
-            role_deleted = _delete_role(scope, role_name(pool_id))
+            role_deleted = delete_role_named(scope, role_name(pool_id))
+        delete_trigger_secret(scope, pool_id)
     return RemoveResult(
         pool_id, name, detached, other, removed, function_deleted, role_deleted, changed, post_detached
     )
@@ -325,69 +316,6 @@ def _ignore_missing(operation: str, call: Callable[[], Any]) -> bool:
 
 
 # ── the role ─────────────────────────────────────────────────────────────────────────────────────
-
-
-def _ensure_role(
-    scope: AccountScope, pool_id: str, function: str, table_arn: str, pool_arn: str
-) -> tuple[str, bool]:
-    """The execution role's ARN, created if missing; its policy is (re)written either way."""
-    iam = scope.client("iam")
-    name = role_name(pool_id)
-    created = False
-    try:
-        with map_cognito_errors("GetRole"):
-            role = iam.get_role(RoleName=name)["Role"]
-    except RemoteError as exc:
-        if exc.code != "NoSuchEntity":
-            raise
-        with map_cognito_errors("CreateRole"):
-            role = iam.create_role(
-                RoleName=name,
-                Path=TOOL_IAM_PATH,
-                AssumeRolePolicyDocument=json.dumps(execution_role_trust()),
-                Description=(
-                    f"cognito-migrate: runs the migrate-user trigger of user pool {pool_id}. "
-                    "Remove with `cognito-migrate trigger remove` or `cognito-migrate cleanup`."
-                ),
-                # The pool tag lets cleanup find the function through this role (IAM is global).
-                Tags=[
-                    *tool_tags(purpose=TRIGGER_PURPOSE, region=scope.region),
-                    {"Key": POOL_TAG, "Value": pool_id},
-                ],
-            )["Role"]
-        created = True
-    else:
-        with map_cognito_errors("ListRoleTags"):
-            tags = iam.list_role_tags(RoleName=name)["Tags"]
-        if role.get("Path") != TOOL_IAM_PATH or not is_tool_managed(tags):
-            raise ConfigError(
-                f"an IAM role named {name} exists ({role['Arn']}) but cognito-migrate did not create it "
-                f"(not under {TOOL_IAM_PATH} with tag {MANAGED_TAG}=true); rename or delete it"
-            )
-        if not any(tag["Key"] == POOL_TAG for tag in tags):
-            with map_cognito_errors("TagRole"):
-                iam.tag_role(RoleName=name, Tags=[{"Key": POOL_TAG, "Value": pool_id}])
-    document = execution_role_policy(scope, function, table_arn, pool_arn)
-    with map_cognito_errors("PutRolePolicy"):
-        iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(document))
-    return str(role["Arn"]), created
-
-
-def _delete_role(scope: AccountScope, name: str) -> bool:
-    iam = scope.client("iam")
-    try:
-        with map_cognito_errors("GetRole"):
-            role = iam.get_role(RoleName=name)["Role"]
-        with map_cognito_errors("ListRoleTags"):
-            tags = iam.list_role_tags(RoleName=name)["Tags"]
-    except RemoteError as exc:
-        if exc.code == "NoSuchEntity":
-            return False
-        raise
-    if role.get("Path") != TOOL_IAM_PATH or not is_tool_managed(tags):
-        return False  # not ours: never delete it
-    ToolRoles().delete(scope, CreatedResource(ToolRoles.kind, name, str(role["Arn"]), scope.region))
-    return True
 
 
 # ── the function and its permission ─────────────────────────────────────────────────────────────────

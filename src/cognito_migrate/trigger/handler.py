@@ -24,7 +24,10 @@ is checked against a dummy bcrypt hash). Nothing is logged: the event holds the 
 
 Configuration, from the function's environment (``trigger deploy`` sets it from DescribeUserPool):
 
-- ``COGNITO_MIGRATE_TABLE`` (required): the staging table.
+- ``COGNITO_MIGRATE_TABLE``: the DynamoDB staging table; or ``COGNITO_MIGRATE_STAGING=sql`` with
+  ``COGNITO_MIGRATE_POOL_ID``, and the database URL in the secret (``directory``).
+- ``COGNITO_MIGRATE_SECRET_ARN``: a Secrets Manager secret, JSON with ``staging_url`` (SQL staging)
+  and ``firebase_signer_key`` (base64, for Firebase hashes); read once per container.
 - ``COGNITO_MIGRATE_CASE_SENSITIVE``: ``true`` when the pool's usernames are case-sensitive
   (``UsernameConfiguration.CaseSensitive``); default ``false``. Must match what staging used.
 - ``COGNITO_MIGRATE_ALIAS_ATTRIBUTES`` / ``COGNITO_MIGRATE_USERNAME_ATTRIBUTES``: comma-separated,
@@ -38,6 +41,7 @@ are imported on first use.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Mapping
@@ -45,17 +49,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from cognito_migrate.trigger import layout
+from cognito_migrate.trigger.directory import UNAVAILABLE, Directory, DynamoDirectory, SqlDirectory
 from cognito_migrate.trigger.verify import verify_password
 
 AUTHENTICATION = "UserMigration_Authentication"
 FORGOT_PASSWORD = "UserMigration_ForgotPassword"  # noqa: S105 - a trigger source, not a password
 POST_AUTHENTICATION = "PostAuthentication_Authentication"
 DENIED = "Bad username or password"
-UNAVAILABLE = "User migration is unavailable, try again later"
 
 # Set (BOOL true) on the user item once its groups were given; belongs in ``layout`` (owned elsewhere).
 
 ENV_TABLE = "COGNITO_MIGRATE_TABLE"
+ENV_STAGING = "COGNITO_MIGRATE_STAGING"
+ENV_POOL_ID = "COGNITO_MIGRATE_POOL_ID"
+ENV_SECRET_ARN = "COGNITO_MIGRATE_SECRET_ARN"  # noqa: S105 - a variable name
+SQL_STAGING = "sql"
 ENV_CASE_SENSITIVE = "COGNITO_MIGRATE_CASE_SENSITIVE"
 ENV_ALIAS_ATTRIBUTES = "COGNITO_MIGRATE_ALIAS_ATTRIBUTES"
 ENV_USERNAME_ATTRIBUTES = "COGNITO_MIGRATE_USERNAME_ATTRIBUTES"
@@ -120,15 +128,24 @@ class Settings:
     alias_attributes: tuple[str, ...] = ()
     username_attributes: tuple[str, ...] = ()
     policy: PasswordPolicy = PasswordPolicy()
+    staging: str = "dynamodb"
+    pool_id: str = ""
+    secret_arn: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        table = environ.get(ENV_TABLE, "")
-        if not table:
+        table, staging = environ.get(ENV_TABLE, ""), environ.get(ENV_STAGING, "dynamodb")
+        if staging == SQL_STAGING:
+            if not environ.get(ENV_POOL_ID) or not environ.get(ENV_SECRET_ARN):
+                raise RuntimeError(f"SQL staging needs {ENV_POOL_ID} and {ENV_SECRET_ARN}")
+        elif not table:
             raise RuntimeError(f"{ENV_TABLE} is not set")
         policy = environ.get(ENV_PASSWORD_POLICY)
         return cls(
             table=table,
+            staging=staging,
+            pool_id=environ.get(ENV_POOL_ID, ""),
+            secret_arn=environ.get(ENV_SECRET_ARN, ""),
             case_sensitive=environ.get(ENV_CASE_SENSITIVE, "false").strip().lower() == "true",
             alias_attributes=_names(environ.get(ENV_ALIAS_ATTRIBUTES, "")),
             username_attributes=_names(environ.get(ENV_USERNAME_ATTRIBUTES, "")),
@@ -150,12 +167,23 @@ class _Found:
 
 
 class MigrateUser:
-    """The handler with its settings and DynamoDB client given (tests register one in-process)."""
+    """The handler with its settings and staging store given (tests register one in-process):
+    ``dynamodb`` (a client, for the settings' table) or any ``directory``; ``firebase_signer_key``
+    (decoded) verifies Firebase hashes."""
 
-    def __init__(self, settings: Settings, dynamodb: Any, cognito: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dynamodb: Any = None,
+        cognito: Any = None,
+        *,
+        directory: Directory | None = None,
+        firebase_signer_key: bytes | None = None,
+    ) -> None:
         self.settings = settings
-        self.dynamodb = dynamodb
+        self.directory = directory or DynamoDirectory(dynamodb, settings.table)
         self.cognito = cognito  # cognito-idp, for PostAuthentication; made on first need when None
+        self.firebase_signer_key = firebase_signer_key
 
     def __call__(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         source = event.get("triggerSource")
@@ -174,7 +202,9 @@ class MigrateUser:
             if found is None:
                 verify_password(_DUMMY_HASH, password)
                 raise MigrationDenied
-            if not verify_password(found.password_hash, password):
+            if not verify_password(
+                found.password_hash, password, firebase_signer_key=self.firebase_signer_key
+            ):
                 raise MigrationDenied
             weak = not self.settings.policy.accepts(password)
             response["finalUserStatus"] = "RESET_REQUIRED" if weak else "CONFIRMED"
@@ -204,13 +234,7 @@ class MigrateUser:
                 except Exception as exc:
                     if _error_code(exc) != "ResourceNotFoundException":  # no such group: skipped
                         raise
-            self.dynamodb.update_item(
-                TableName=self.settings.table,
-                Key={layout.KEY: {"S": key}},
-                UpdateExpression="SET #applied = :true",
-                ExpressionAttributeNames={"#applied": layout.GROUPS_APPLIED},
-                ExpressionAttributeValues={":true": {"BOOL": True}},
-            )
+            self.directory.mark_groups_applied(key)
         except Exception:  # noqa: S110 - the flag stays unset: the next sign-in tries again
             pass
 
@@ -264,12 +288,7 @@ class MigrateUser:
         return None
 
     def _get(self, key: str) -> dict[str, Any] | None:
-        try:
-            answer = self.dynamodb.get_item(TableName=self.settings.table, Key={layout.KEY: {"S": key}})
-        except Exception as exc:  # never pass DynamoDB's text (table names, ARNs) to the caller
-            raise RuntimeError(UNAVAILABLE) from exc
-        item = answer.get("Item")
-        return item if isinstance(item, dict) else None
+        return self.directory.get(key)
 
     def _attributes(self, found: _Found, typed: str) -> dict[str, str]:
         attributes = dict(found.attributes)
@@ -316,10 +335,36 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda entry point (``cognito_migrate.trigger.handler.handler``)."""
     global _default
     if _default is None:
-        # Built once per container: later invocations reuse the client and its connections.
-        import boto3
-        from botocore.config import Config
-
-        config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 3, "mode": "standard"})
-        _default = MigrateUser(Settings.from_environ(os.environ), boto3.client("dynamodb", config=config))
+        _default = _from_environment()
     return _default(event, context)
+
+
+def _from_environment() -> MigrateUser:
+    """Built once per container: later invocations reuse the clients and their connections."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 3, "mode": "standard"})
+    settings = Settings.from_environ(os.environ)
+    secret = _read_secret(boto3.client("secretsmanager", config=config), settings.secret_arn)
+    directory: Directory
+    if settings.staging == SQL_STAGING:
+        directory = SqlDirectory(str(secret.get("staging_url", "")), settings.pool_id)
+    else:
+        directory = DynamoDirectory(boto3.client("dynamodb", config=config), settings.table)
+    signer_key = secret.get("firebase_signer_key")
+    return MigrateUser(
+        settings,
+        directory=directory,
+        firebase_signer_key=base64.b64decode(signer_key) if isinstance(signer_key, str) else None,
+    )
+
+
+def _read_secret(secretsmanager: Any, arn: str) -> dict[str, Any]:
+    if not arn:
+        return {}
+    try:
+        value = json.loads(secretsmanager.get_secret_value(SecretId=arn)["SecretString"])
+    except Exception as exc:  # the secret's name and the service's text stay out of the answer
+        raise RuntimeError(UNAVAILABLE) from exc
+    return value if isinstance(value, dict) else {}

@@ -2,7 +2,8 @@
 
 ``create_staging_table`` makes the table (on-demand, server-side encryption with KMS);
 ``stage_users`` writes one user item and one item per alias with BatchWriteItem, 25 at a time,
-resending what DynamoDB leaves unprocessed. Used by the tests now and by ``trigger stage`` later.
+resending what DynamoDB leaves unprocessed. ``staged_items`` makes the items, which ``sql_staging``
+writes to a SQL database instead.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def stage_users(
     """Write ``users`` (and their alias items) to ``table``; ``case_sensitive`` is the pool's rule."""
     result = StagingResult()
     batch: list[dict[str, Any]] = []
-    for item in _items(users, case_sensitive, result):
+    for item in staged_items(users, case_sensitive, result):
         batch.append({"PutRequest": {"Item": item}})
         if len(batch) == BATCH_SIZE:
             _write(dynamodb_client, table, batch)
@@ -76,9 +77,10 @@ def stage_users(
     return result
 
 
-def _items(
+def staged_items(
     users: Iterable[StagedUser], case_sensitive: bool, result: StagingResult
 ) -> Iterator[dict[str, Any]]:
+    """The user and alias items of ``users`` (``layout``, DynamoDB's typed JSON); counts go to ``result``."""
     seen: set[str] = set()
     for user in users:
         key = layout.user_key(user.username, case_sensitive)

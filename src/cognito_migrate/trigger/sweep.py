@@ -47,11 +47,12 @@ from cognito_migrate.strategies.csv_import.job import (
 )
 from cognito_migrate.strategies.csv_import.logs_role import resolve_logs_role
 from cognito_migrate.strategies.followups import FollowUpRunner
-from cognito_migrate.trigger.commands import check_digest, staging_table_name
+from cognito_migrate.trigger.commands import check_digest, staging_table_name, staging_url
 from cognito_migrate.trigger.plan_users import jit_users_path, read_plan_users, staged_user
 
 SIGNED_IN = "signed in through the migrate-user trigger"
-_SETTLED = frozenset({UserState.MIGRATED, UserState.SKIPPED, UserState.REJECTED})
+# A rolled-back user waits for a re-plan (rollback deleted it on purpose), like a settled one.
+_SETTLED = frozenset({UserState.MIGRATED, UserState.SKIPPED, UserState.REJECTED, UserState.ROLLED_BACK})
 _BATCH = 1000
 
 
@@ -106,6 +107,8 @@ def sweep_command(
     with Journal.open(Path(saved.manifest["journal"])) as journal:
         run_id = journal.start_run("sweep", saved.checksum, exclusive=True)
         sweep = _Sweep(journal, run_id, saved, settings, idp, pool_id, listener or ApplyListener())
+        if drop_table and config.trigger.staging == "sql":
+            sweep.staging_url = staging_url(config)
         try:
             if path is not None:
                 sweep.run(path, role_arn=role_arn, timing=timing)
@@ -139,6 +142,7 @@ class _Sweep:
         self._phase: CsvImportPhase | None = None
         self._pool: PoolProfile | None = None
         self.detached = self.table_dropped = False
+        self.staging_url: str | None = None  # SQL staging: where the staged rows are
 
     # ── which users, in which state ──────────────────────────────────────────────────────────────
 
@@ -332,7 +336,14 @@ class _Sweep:
                 if self.detached
                 else f"user pool {self.pool_id} had no cognito-migrate trigger attached"
             )
-        if drop_table:
+        if drop_table and self.staging_url:
+            from cognito_migrate.trigger.directory import SQL_TABLE
+            from cognito_migrate.trigger.sql_staging import delete_staged_sql
+
+            deleted = delete_staged_sql(self.staging_url, self.pool_id)
+            self.table_dropped = deleted > 0
+            lines.append(f"{deleted:,} staged rows of user pool {self.pool_id} deleted from {SQL_TABLE}")
+        elif drop_table:
             table = staging_table_name(self.pool_id)
             self.table_dropped = _delete_table(self.settings.client("dynamodb"), table)
             lines.append(

@@ -27,11 +27,17 @@ SCRYPT_MAX_MEMORY = 1 << 30
 Verifier = Callable[[str, bytes], bool]
 
 
-def verify_password(stored_hash: str, password: str) -> bool:
-    """True when ``password`` is the one ``stored_hash`` was made from."""
+def verify_password(stored_hash: str, password: str, *, firebase_signer_key: bytes | None = None) -> bool:
+    """True when ``password`` is the one ``stored_hash`` was made from. Firebase hashes also need the
+    project's signer key (decoded); without it they never verify."""
     try:
         value = stored_hash.strip()
-        verifier = _VERIFIERS.get(detect_hash_format(value))
+        format = detect_hash_format(value)
+        if format == HashFormat.FIREBASE_SCRYPT:
+            return firebase_signer_key is not None and _firebase_scrypt(
+                value, password.encode("utf-8"), firebase_signer_key
+            )
+        verifier = _VERIFIERS.get(format)
         return verifier is not None and verifier(value, password.encode("utf-8"))
     except Exception:  # a malformed hash or an odd password denies, and must not crash the handler
         return False
@@ -126,6 +132,22 @@ def _werkzeug_scrypt(value: str, password: bytes) -> bool:
 
 def _django_scrypt(value: str, password: bytes) -> bool:
     return _scrypt(convert.parse_django_scrypt(value), password)
+
+
+def _firebase_scrypt(value: str, password: bytes, signer_key: bytes) -> bool:
+    # cryptography (AES) is imported on first use: only Firebase users pay for it.
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    parsed = convert.parse_firebase_scrypt(value)
+    n = 2**parsed.mem_cost
+    memory = 128 * n * parsed.rounds + (1 << 20)
+    if not parsed.checksum or memory > SCRYPT_MAX_MEMORY:
+        return False
+    key = hashlib.scrypt(
+        password, salt=parsed.salt + parsed.salt_separator, n=n, r=parsed.rounds, p=1, maxmem=memory, dklen=32
+    )
+    encryptor = Cipher(algorithms.AES(key), modes.CTR(bytes(16))).encryptor()
+    return _same(encryptor.update(signer_key) + encryptor.finalize(), parsed.checksum)
 
 
 # ── crypt(3) family and phpass: libpass (the maintained passlib fork), imported on first use ───────

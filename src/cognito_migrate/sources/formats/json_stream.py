@@ -193,11 +193,13 @@ def array_items(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, None
 USERS_KEY = "Users"
 
 
-def user_objects(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, None, None]:
+def user_objects(
+    stream: JsonStream, users_key: str = USERS_KEY
+) -> Generator[Decoded | JsonSyntaxError, None, None]:
     """Every user object in Cognito-shaped JSON, whatever holds them: a top-level array (the backup
     tools), ``{"Users": [...]}`` documents one after another (ListUsers pages, the AWS CLI), or one
     object per line (JSON Lines of users, or of whole pages). Other top-level values come out as they
-    are, for the caller to report."""
+    are, for the caller to report. ``users_key`` is the list's key (Firebase exports say ``users``)."""
     while (char := stream.peek()) is not None:
         if char == "[":
             column = stream.column
@@ -209,7 +211,7 @@ def user_objects(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, Non
                 if not stream.resume_at_line_starting(column, "{"):
                     return
         elif char == "{":
-            yield from _document(stream)
+            yield from _document(stream, users_key)
         else:
             column = stream.column
             try:
@@ -220,7 +222,7 @@ def user_objects(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, Non
                     return
 
 
-def _document(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, None, None]:
+def _document(stream: JsonStream, users_key: str) -> Generator[Decoded | JsonSyntaxError, None, None]:
     """One top-level object: a page whose ``Users`` are streamed, or a user (yielded whole)."""
     line, column = stream.line, stream.column
     members: dict[str, Any] = {}
@@ -236,7 +238,7 @@ def _document(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, None, 
                 if not isinstance(key.value, str):
                     raise JsonSyntaxError("expected a quoted key", key.line)
                 stream.take(":")
-                if key.value == USERS_KEY and stream.peek() == "[":
+                if key.value == users_key and stream.peek() == "[":
                     stream.take("[")
                     yield from array_items(stream)
                     streamed_users = True
@@ -252,7 +254,7 @@ def _document(stream: JsonStream) -> Generator[Decoded | JsonSyntaxError, None, 
         return
     if streamed_users:
         return
-    if USERS_KEY in members:
-        yield JsonSyntaxError(f"{USERS_KEY!r} is not a list of users", line)
+    if users_key in members:
+        yield JsonSyntaxError(f"{users_key!r} is not a list of users", line)
         return
     yield Decoded(members, line, column, bad_line)
