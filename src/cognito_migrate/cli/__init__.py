@@ -17,6 +17,7 @@ from cognito_migrate.cli.commands import (
     apply,
     cleanup,
     demo,
+    export,
     init,
     local,
     plan,
@@ -68,6 +69,7 @@ for command in (
     trigger.trigger,
     sweep.sweep,
     rollback.rollback,
+    export.export,
 ):
     cli.add_command(command)
 

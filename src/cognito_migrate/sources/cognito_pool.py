@@ -21,7 +21,8 @@ OPTIONAL pools a user's TOTP/SMS settings need AdminGetUser (UserRead, 120 RPS, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cognito_migrate.aws.errors import map_cognito_errors
@@ -34,6 +35,16 @@ from cognito_migrate.sources.formats.cognito_json import user_from_cognito
 from cognito_migrate.sources.records import GroupDefinition, SourceRecord
 
 PAGE_SIZE = 60  # ListUsers, ListUsersInGroup and ListGroups accept at most 60
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUser:
+    """One ListUsers ``UserType`` as botocore returns it, with what ListUsers leaves out."""
+
+    user: Mapping[str, Any]
+    username: str
+    groups: tuple[str, ...]
+    mfa_enabled: bool | None  # None: unknown (an OPTIONAL pool read without read_mfa_settings)
 
 
 def region_of_pool(pool_id: str) -> str:
@@ -142,17 +153,28 @@ class CognitoPoolSource:
     # ── users ────────────────────────────────────────────────────────────────────────────────────────
 
     def records(self) -> Iterator[SourceRecord]:
+        for found in self.pool_users():
+            yield user_from_cognito(
+                found.user,
+                where=f"user pool {self.config.pool_id}, user {found.username}",
+                groups=found.groups,
+                mfa_enabled=found.mfa_enabled,
+            )
+
+    def pool_users(self) -> Iterator[PoolUser]:
+        """Every user as ListUsers gives it, with its groups and MFA, one page at a time (``export``
+        writes these as they are; ``records`` turns them into source records)."""
         pool = self._describe_pool()
         pool_mfa = {"OFF": False, "ON": True}.get(pool.get("MfaConfiguration") or "OFF")
         memberships = self._memberships() if self.config.include_groups else {}
         for user in self._users():
             username = user.get("Username", "")
-            yield user_from_cognito(
+            yield PoolUser(
                 user,
-                where=f"user pool {self.config.pool_id}, user {username}",
+                username,
                 # pop: the map shrinks as the stream goes, and a member who left the pool costs nothing.
-                groups=tuple(memberships.pop(username, ())),
-                mfa_enabled=pool_mfa if pool_mfa is not None else self._user_mfa(user),
+                tuple(memberships.pop(username, ())),
+                pool_mfa if pool_mfa is not None else self._user_mfa(user),
             )
 
     def _users(self) -> Iterator[dict[str, Any]]:

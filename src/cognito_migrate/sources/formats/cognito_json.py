@@ -13,6 +13,10 @@ The shape is botocore's ``UserType``: ``Username``, ``Attributes`` (``[{"Name", 
   with an added ``"Groups": ["name", …]`` from AdminListGroupsForUser; ``backup-groups`` writes the
   pool's ListGroups ``GroupType`` objects (``GroupName``, ``Description``, ``Precedence``, ``RoleArn``)
   as another array into ``<pool-id>_groups.json``.
+- ``cognito-migrate export --format jsonl``: JSON Lines with a ``"type"`` on every line: first one
+  ``"group"`` line per group (``GroupType``'s keys), then one ``"user"`` line per user (``UserType``'s
+  keys, plus ``"Groups"`` and, where known, ``"MFAEnabled"``). Group lines are read as the source's
+  group definitions when the file is opened, so they must come before the users.
 
 The same conversion serves the ``cognito`` pool source, which reads ListUsers itself.
 """
@@ -32,6 +36,16 @@ from cognito_migrate.sources.records import GroupDefinition, IssueKind, LegacyUs
 
 # cognito-backup names its groups file after the users file: <pool-id>.json → <pool-id>_groups.json.
 GROUPS_FILE_SUFFIX = "_groups.json"
+# cognito-migrate export's JSON Lines mark each line with its kind: {"type": "group", ...}.
+LINE_TYPE_KEY = "type"
+GROUP_LINE = "group"
+USER_LINE = "user"
+MFA_ENABLED_KEY = "MFAEnabled"
+
+
+def is_group_line(value: Any) -> bool:
+    """A group definition line of ``cognito-migrate export``, not a user."""
+    return isinstance(value, Mapping) and value.get(LINE_TYPE_KEY) == GROUP_LINE
 
 
 def user_from_cognito(
@@ -97,8 +111,12 @@ def _attributes(attributes: Any) -> dict[str, str] | None:
 
 
 def _mfa_from_user(user: Mapping[str, Any]) -> bool | None:
-    """What the user object itself says: AdminGetUser's ``UserMFASettingList`` is authoritative;
-    ListUsers has only the legacy ``MFAOptions`` (SMS MFA), which proves MFA when not empty."""
+    """What the user object itself says: ``MFAEnabled`` (written by ``export`` when it knew) and
+    AdminGetUser's ``UserMFASettingList`` are authoritative; ListUsers has only the legacy
+    ``MFAOptions`` (SMS MFA), which proves MFA when not empty."""
+    flag = user.get(MFA_ENABLED_KEY)
+    if isinstance(flag, bool):
+        return flag
     settings = user.get("UserMFASettingList")
     if isinstance(settings, list):
         return bool(settings) or bool(user.get("MFAOptions"))
@@ -114,7 +132,21 @@ class CognitoUsersJson:
         self.path = path
         self.config = config
         # Read when the file is opened, so that a broken groups file stops the run before any user.
-        self._groups = read_groups_file(groups_path, config.encoding) if groups_path is not None else []
+        if groups_path is not None:
+            self._groups = read_groups_file(groups_path, config.encoding)
+        else:
+            self._groups = self._leading_group_lines()
+
+    def _leading_group_lines(self) -> list[GroupDefinition]:
+        """``export``'s group lines, which come before the first user (other layouts have none)."""
+        groups: list[GroupDefinition] = []
+        with open_text(self.path, self.config.encoding) as handle:
+            for item in user_objects(JsonStream(handle)):
+                if isinstance(item, JsonSyntaxError) or not is_group_line(item.value):
+                    break
+                where = f"[source] path {str(self.path)!r}: the group line {location(self.path, item.line)}"
+                groups.append(group_definition(item.value, where))
+        return groups
 
     def records(self) -> Iterator[SourceRecord]:
         with open_text(self.path, self.config.encoding) as handle:
@@ -125,7 +157,7 @@ class CognitoUsersJson:
                 elif item.undecodable_line is not None:
                     where = location(self.path, item.undecodable_line)
                     yield SourceIssue(IssueKind.MALFORMED, undecodable_reason(self.config.encoding), where)
-                else:
+                elif not is_group_line(item.value):  # group lines were read when the file was opened
                     where = location(self.path, item.line)
                     yield user_from_cognito(item.value, where=where, id_attribute=self.config.id_field)
 
@@ -148,18 +180,21 @@ def read_groups_file(path: Path, encoding: str) -> list[GroupDefinition]:
         raise ConfigError(f"groups file {str(path)!r}: cannot be read as JSON: {exc}") from exc
     if not isinstance(groups, list):
         raise ConfigError(f"groups file {str(path)!r}: expected a JSON array of groups")
-    definitions = []
-    for number, group in enumerate(groups, 1):
-        name = group.get("GroupName") if isinstance(group, Mapping) else None
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f"groups file {str(path)!r}: group number {number} has no GroupName")
-        precedence = group.get("Precedence")
-        definitions.append(
-            GroupDefinition(
-                name=name,
-                description=group.get("Description") or None,
-                precedence=precedence if isinstance(precedence, int) else None,
-                role_arn=group.get("RoleArn") or None,
-            )
-        )
-    return definitions
+    return [
+        group_definition(group, f"groups file {str(path)!r}: group number {number}")
+        for number, group in enumerate(groups, 1)
+    ]
+
+
+def group_definition(group: Any, where: str) -> GroupDefinition:
+    """A ``GroupType`` object (``GroupName``, ``Description``, ``Precedence``, ``RoleArn``)."""
+    name = group.get("GroupName") if isinstance(group, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where} has no GroupName")
+    precedence = group.get("Precedence")
+    return GroupDefinition(
+        name=name,
+        description=group.get("Description") or None,
+        precedence=precedence if isinstance(precedence, int) and not isinstance(precedence, bool) else None,
+        role_arn=group.get("RoleArn") or None,
+    )

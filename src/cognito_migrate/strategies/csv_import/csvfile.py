@@ -105,6 +105,35 @@ class ImportCsvWriter:
 
         Raises ``RowRejected`` (and writes nothing) for a row Cognito would refuse.
         """
+        line = self.row(username, attributes, mfa_enabled=mfa_enabled, password_hash=password_hash)
+        data = (line + "\n").encode("utf-8")
+        if (
+            self._handle is None
+            or self._users >= self._max_users
+            or self._bytes + len(data) > self._max_bytes
+        ):
+            self._start_file()
+        assert self._handle is not None
+        self._handle.write(data)
+        self._digest.update(data)
+        self._bytes += len(data)
+        self._users += 1
+        return self._name, FIRST_DATA_LINE + self._users - 1
+
+    @property
+    def header_line(self) -> str:
+        return self._header_line
+
+    def row(
+        self,
+        username: str,
+        attributes: Mapping[str, str],
+        *,
+        mfa_enabled: bool | None = None,
+        password_hash: str | None = None,
+    ) -> str:
+        """One user's row without its line ending, not written anywhere (``export`` streams rows
+        itself). Raises ``RowRejected`` for a row Cognito would refuse."""
         mfa = self._mfa_default
         if self._mfa_optional and mfa_enabled is not None:
             mfa = "TRUE" if mfa_enabled else "FALSE"
@@ -128,19 +157,7 @@ class ImportCsvWriter:
                 f"the import row would have {len(line):,} characters; "
                 f"Cognito reads at most {MAX_ROW_CHARS:,}",
             )
-        data = (line + "\n").encode("utf-8")
-        if (
-            self._handle is None
-            or self._users >= self._max_users
-            or self._bytes + len(data) > self._max_bytes
-        ):
-            self._start_file()
-        assert self._handle is not None
-        self._handle.write(data)
-        self._digest.update(data)
-        self._bytes += len(data)
-        self._users += 1
-        return self._name, FIRST_DATA_LINE + self._users - 1
+        return line
 
     def _start_file(self) -> None:
         self._finish_file()
