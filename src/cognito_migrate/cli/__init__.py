@@ -21,6 +21,7 @@ from cognito_migrate.cli.commands import (
     init,
     local,
     plan,
+    pool,
     rollback,
     status,
     sweep,
@@ -70,6 +71,7 @@ for command in (
     sweep.sweep,
     rollback.rollback,
     export.export,
+    pool.pool,
 ):
     cli.add_command(command)
 

@@ -27,27 +27,49 @@ _VOLATILE = frozenset({"LastModifiedDate", "EstimatedNumberOfUsers", "Status"})
 
 
 @cache
-def _update_shape() -> Any:
+def _input_shape(operation: str) -> Any:
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("cognito-idp")
-    return model.operation_model("UpdateUserPool").input_shape
+    return model.operation_model(operation).input_shape
 
 
-def update_request(pool: Mapping[str, Any], *, lambda_config: Mapping[str, Any]) -> dict[str, Any]:
-    """UpdateUserPool's parameters that keep every setting of ``pool`` (DescribeUserPool's
-    ``UserPool``) except the triggers, which become ``lambda_config``."""
+def _update_shape() -> Any:
+    return _input_shape("UpdateUserPool")
+
+
+def copied_parameters(
+    operation: str, described: Mapping[str, Any], *, described_as: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The parameters of ``operation`` (a cognito-idp operation name) that ``described`` (a Describe…
+    or Get… answer) holds, filtered member by member against the operation's input shape.
+    ``described_as`` names the described field of a parameter when the two names differ."""
+    renamed = described_as or {}
     request: dict[str, Any] = {}
-    for name, member in _update_shape().members.items():
-        described = pool.get(_DESCRIBED_AS.get(name, name))
-        if described is not None:
-            request[name] = _filtered(described, member)
-    request["LambdaConfig"] = _filtered(dict(lambda_config), _update_shape().members["LambdaConfig"])
+    for name, member in _input_shape(operation).members.items():
+        value = described.get(renamed.get(name, name))
+        if value is not None:
+            request[name] = _filtered(value, member)
+    return request
+
+
+def pool_settings_request(operation: str, pool: Mapping[str, Any]) -> dict[str, Any]:
+    """``operation``'s (UpdateUserPool's or CreateUserPool's) parameters that keep every setting of
+    ``pool`` (DescribeUserPool's ``UserPool``), the deprecated validity days moved as described above."""
+    request = copied_parameters(operation, pool, described_as=_DESCRIBED_AS)
     admin = request.get("AdminCreateUserConfig")
     if isinstance(admin, dict) and "UnusedAccountValidityDays" in admin:
         days = admin.pop("UnusedAccountValidityDays")
         password = request.setdefault("Policies", {}).setdefault("PasswordPolicy", {})
         password.setdefault("TemporaryPasswordValidityDays", days)
+    return request
+
+
+def update_request(pool: Mapping[str, Any], *, lambda_config: Mapping[str, Any]) -> dict[str, Any]:
+    """UpdateUserPool's parameters that keep every setting of ``pool`` (DescribeUserPool's
+    ``UserPool``) except the triggers, which become ``lambda_config``."""
+    request = pool_settings_request("UpdateUserPool", pool)
+    request["LambdaConfig"] = _filtered(dict(lambda_config), _update_shape().members["LambdaConfig"])
     return request
 
 
@@ -72,4 +94,11 @@ def changed_settings(before: Mapping[str, Any], after: Mapping[str, Any]) -> lis
     """Names of the top-level settings that differ between two DescribeUserPool answers, triggers and
     self-changing fields aside."""
     first, second = without_triggers(before), without_triggers(after)
+    # The deprecated UnusedAccountValidityDays, which UpdateUserPool moves into the password policy, is
+    # the same setting in either place: compared where the update puts it.
+    for described, view in ((before, first), (after, second)):
+        moved = pool_settings_request("UpdateUserPool", described)
+        for key in ("AdminCreateUserConfig", "Policies"):
+            if key in moved:
+                view[key] = moved[key]
     return sorted(key for key in first.keys() | second.keys() if first.get(key) != second.get(key))
