@@ -26,6 +26,7 @@ from cognito_migrate.cli.commands import (
     status,
     sweep,
     trigger,
+    verify,
 )
 from cognito_migrate.cli.exit_codes import FOR_OUTCOME, ExitCode
 from cognito_migrate.errors import CognitoMigrateError, ConfigError
@@ -69,6 +70,7 @@ for command in (
     cleanup.cleanup,
     trigger.trigger,
     sweep.sweep,
+    verify.verify,
     rollback.rollback,
     export.export,
     pool.pool,
