@@ -130,5 +130,10 @@ def test_demo_builds_source_pool_plan_and_journal(capsys: pytest.CaptureFixture[
     with Journal.open(result["journal"]) as journal:
         assert [run.command for run in journal.runs()] == ["plan", "apply"]
         assert journal.counts()[UserState.MIGRATED] == 16
-    for personal in (result["source"]["path"], result["journal"]):
+    # verify finds the pool as the source has it, and the reports a person reads are written.
+    assert result["verify"]["differences"] == 0
+    assert result["verify"]["compared"] == 16
+    report = Path(result["report"]["html"])
+    assert "Migration report" in report.read_text()
+    for personal in (result["source"]["path"], result["journal"], report):
         assert stat.S_IMODE(os.stat(personal).st_mode) == 0o600  # hashes and usernames

@@ -20,8 +20,10 @@ from cognito_migrate.journal import default_journal_path
 from cognito_migrate.local import LocalCognito
 from cognito_migrate.planner.plan import REPORT, make_plan
 from cognito_migrate.reports.plan_report import plan_result, write_csv_view
+from cognito_migrate.reports.status import journal_status
 from cognito_migrate.results import CommandResult
 from cognito_migrate.strategies.csv_import.job import JobTiming
+from cognito_migrate.verify import verify_migration
 
 DEMO_POOL_NAME = "portal-v2"
 
@@ -89,6 +91,11 @@ def run_demo(
         credentials = workdir / "credentials.csv"  # the lost-hash user's temporary password (0600)
         credentials.unlink(missing_ok=True)
         applied = apply_plan(plan_path, settings=local.settings(), timing=quick, credentials=credentials)
+        # Prove it: the source compared with the pool user by user, then the reports a person reads.
+        verified = verify_migration(plan_path, settings=local.settings())
+        reports = journal_status(
+            default_journal_path(plan_path), report_dir=workdir / "report", plan_file=plan_path
+        )
 
         lines = [
             "cognito-migrate demo",
@@ -101,10 +108,13 @@ def run_demo(
             "",
             *applied.lines,
             "",
+            *verified.lines,
+            "",
+            f"Reports: {workdir / 'report' / 'report.html'} (open it in a browser), users.jsonl, users.csv",
             f"Temporary passwords: {credentials} (0600)",
             "hopper13 moves at first sign-in through the migrate-user trigger: cognito-migrate trigger "
             "stage, trigger build, trigger deploy (the demo does not deploy it: building downloads the "
-            "Lambda's Linux wheels). Not built yet: the sweep, verify.",
+            "Lambda's Linux wheels); `cognito-migrate sweep` imports whoever never signs in.",
         ]
         if keep_running:
             lines.append("The local Cognito keeps running until Ctrl-C; these settings reach it:")
@@ -120,6 +130,8 @@ def run_demo(
             "source": {"path": str(hub), "hub_users": hub_users, "groups": groups},
             "plan": planned.data,
             "apply": applied.data,
+            "verify": verified.data,
+            "report": reports.data.get("report"),
             "endpoint_url": local.endpoint_url if keep_running else None,
             "pool_id": pool_id,
             "plan_file": str(plan_path),
