@@ -278,6 +278,17 @@ def test_only_one_apply_runs_at_a_time(tmp_path: Path) -> None:
         journal.start_run("status", exclusive=True)  # other commands are not held up
 
 
+def test_apply_waits_for_a_running_rollback_and_touches_nothing(
+    local_cognito: LocalCognito, tmp_path: Path
+) -> None:
+    plan_file = planned_hub(local_cognito, tmp_path)
+    with Journal.open(default_journal_path(plan_file)) as journal:
+        rollback = journal.start_run("rollback")  # this process is alive: the run stays running
+    with pytest.raises(JournalError, match=f"rollback run {rollback} is still running"):
+        apply_plan(plan_file, settings=local_cognito.settings(), timing=FAST)
+    assert local_cognito.client("cognito-idp").list_users(UserPoolId=pool_of(plan_file))["Users"] == []
+
+
 def test_a_terminal_gets_a_progress_bar_per_job(
     local_cognito: LocalCognito, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,7 +94,10 @@ def apply_plan(
         clear = read_clear_passwords(passwords) if passwords else {}
         check_credentials(journal, saved, retry_failed=retry_failed, credentials=credentials, invite=invite,
                           passwords=clear)  # fmt: skip
-        run_id = journal.start_run("apply", saved.checksum, exclusive=True)
+        # One writer of the pool at a time: sweep and rollback change the same users and import jobs.
+        run_id = journal.start_run(
+            "apply", saved.checksum, exclusive=True, exclusive_of=("sweep", "rollback")
+        )
         try:
             steps = _Steps(journal, run_id, saved, settings, idp, pool, echo, retry_failed)
             result = steps.csv_import(role_arn=role_arn, keep_files=keep_files, timing=timing)

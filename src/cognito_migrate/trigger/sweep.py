@@ -105,7 +105,9 @@ def sweep_command(
     if path is not None:
         check_digest(path, saved.manifest)
     with Journal.open(Path(saved.manifest["journal"])) as journal:
-        run_id = journal.start_run("sweep", saved.checksum, exclusive=True)
+        run_id = journal.start_run(
+            "sweep", saved.checksum, exclusive=True, exclusive_of=("apply", "rollback")
+        )
         sweep = _Sweep(journal, run_id, saved, settings, idp, pool_id, listener or ApplyListener())
         if drop_table and config.trigger.staging == "sql":
             sweep.staging_url = staging_url(config)
