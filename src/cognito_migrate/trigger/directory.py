@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import ssl
 import threading
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -125,6 +124,8 @@ def connect(url: str) -> Any:
     """A DB-API connection for a SQLAlchemy-style URL (``postgresql+psycopg://user:pw@host:5432/db``,
     ``mysql+pymysql://…``): the driver part is ignored, pg8000 or PyMySQL is used. ``sslmode=require``
     (PostgreSQL) or ``ssl=true`` (MySQL) in the query string turns on TLS with certificate checks."""
+    import ssl  # only SQL staging pays for it at cold start
+
     parts = urlsplit(url)
     dialect = parts.scheme.split("+", 1)[0]
     query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
