@@ -251,8 +251,8 @@ def test_sql_staging_the_function_reads_the_users_from_the_database(
         tmp_path / "migration.toml", "jupyterhub", database=hub.name, pool_id=pool_id,
         region=local_cognito.region, endpoint_url=local_cognito.endpoint_url,
     )  # fmt: skip
-    with plan_file.open("a") as handle:
-        handle.write('\n[trigger]\nstaging = "sql"\n')
+    # The commented plan file `init` writes names the staging; switch it to the database.
+    plan_file.write_text(plan_file.read_text().replace('staging = "dynamodb"', 'staging = "sql"'))
     make_plan(load_plan_file(plan_file), settings=local_cognito.settings())
     plan = ["--plan", str(plan_file)]
 
