@@ -11,6 +11,7 @@ deletion order (the trigger's Lambda function goes before the role it runs as).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,23 @@ def tool_tags(*, purpose: str, region: str) -> list[dict[str, str]]:
 
 def is_tool_managed(tags: Iterable[dict[str, str]]) -> bool:
     return any(tag.get("Key") == MANAGED_TAG and tag.get("Value") == "true" for tag in tags)
+
+
+def create_tool_role(
+    iam: Any, name: str, *, trust: dict[str, Any], description: str, tags: list[dict[str, str]]
+) -> dict[str, Any]:
+    """Create an IAM role under the tool's path with ``tags`` (``tool_tags`` and more). Tagged at
+    creation, so a run that stops before the role's policy is put still leaves a role that cleanup
+    recognises and that the next run completes. Errors come back mapped (``EntityAlreadyExists``)."""
+    with map_cognito_errors("CreateRole"):
+        role = iam.create_role(
+            RoleName=name,
+            Path=TOOL_IAM_PATH,
+            AssumeRolePolicyDocument=json.dumps(trust),
+            Description=description,
+            Tags=tags,
+        )["Role"]
+    return dict(role)
 
 
 @dataclass(frozen=True)

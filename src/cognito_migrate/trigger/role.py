@@ -28,6 +28,7 @@ from cognito_migrate.cleanup import (
     AccountScope,
     CreatedResource,
     ToolRoles,
+    create_tool_role,
     is_tool_managed,
     tool_tags,
 )
@@ -112,21 +113,20 @@ def ensure_role(scope: AccountScope, pool_id: str, name: str, access: RoleAccess
     except RemoteError as exc:
         if exc.code != "NoSuchEntity":
             raise
-        with map_cognito_errors("CreateRole"):
-            role = iam.create_role(
-                RoleName=name,
-                Path=TOOL_IAM_PATH,
-                AssumeRolePolicyDocument=json.dumps(execution_role_trust()),
-                Description=(
-                    f"cognito-migrate: runs the migrate-user trigger of user pool {pool_id}. "
-                    "Remove with `cognito-migrate trigger remove` or `cognito-migrate cleanup`."
-                ),
-                # The pool tag lets cleanup find the function through this role (IAM is global).
-                Tags=[
-                    *tool_tags(purpose=TRIGGER_PURPOSE, region=scope.region),
-                    {"Key": POOL_TAG, "Value": pool_id},
-                ],
-            )["Role"]
+        role = create_tool_role(
+            iam,
+            name,
+            trust=execution_role_trust(),
+            description=(
+                f"cognito-migrate: runs the migrate-user trigger of user pool {pool_id}. "
+                "Remove with `cognito-migrate trigger remove` or `cognito-migrate cleanup`."
+            ),
+            # The pool tag lets cleanup find the function through this role (IAM is global).
+            tags=[
+                *tool_tags(purpose=TRIGGER_PURPOSE, region=scope.region),
+                {"Key": POOL_TAG, "Value": pool_id},
+            ],
+        )
         created = True
     else:
         with map_cognito_errors("ListRoleTags"):

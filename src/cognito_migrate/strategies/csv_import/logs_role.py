@@ -27,6 +27,7 @@ from cognito_migrate.cleanup import (
     MANAGED_TAG,
     TOOL_IAM_PATH,
     AccountScope,
+    create_tool_role,
     is_tool_managed,
     tool_tags,
 )
@@ -196,19 +197,16 @@ def _get_role(iam: Any, name: str) -> dict[str, Any] | None:
 def _create_role(iam: Any, scope: AccountScope, name: str) -> dict[str, Any] | None:
     """Create the role and its policy; ``None`` when a role of that name appeared meanwhile."""
     try:
-        with map_cognito_errors("CreateRole"):
-            # Tagged at creation, so a run that stops before the policy is put still leaves a role that
-            # cleanup recognises and that the next run completes.
-            role = iam.create_role(
-                RoleName=name,
-                Path=TOOL_IAM_PATH,
-                AssumeRolePolicyDocument=json.dumps(trust_policy()),
-                Description=(
-                    f"cognito-migrate: lets Cognito user import jobs in {scope.region} write their results "
-                    "to CloudWatch Logs. Remove with `cognito-migrate cleanup`."
-                ),
-                Tags=tool_tags(purpose=PURPOSE, region=scope.region),
-            )["Role"]
+        role = create_tool_role(
+            iam,
+            name,
+            trust=trust_policy(),
+            description=(
+                f"cognito-migrate: lets Cognito user import jobs in {scope.region} write their results "
+                "to CloudWatch Logs. Remove with `cognito-migrate cleanup`."
+            ),
+            tags=tool_tags(purpose=PURPOSE, region=scope.region),
+        )
     except RemoteError as exc:
         if exc.code == "EntityAlreadyExists":
             return None
