@@ -29,6 +29,7 @@ from cognito_migrate.trigger.build import BuildResult, build_function_zip
 from cognito_migrate.trigger.deploy import function_name, role_name
 from cognito_migrate.trigger.plan_users import JIT_FILE
 from cognito_migrate.trigger.secret import secret_name
+from test_trigger_cli import sign_in  # the same InitiateAuth an application makes
 
 # github.com/firebase/scrypt's README: the project's parameters and one exported user (user1password).
 SIGNER_KEY = "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
@@ -55,19 +56,6 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[
     code = main(["--json", "trigger", *args])
     output = capsys.readouterr()
     return code, (json.loads(output.out)["result"] if code in (0, 1) else {"error": output.err})
-
-
-def sign_in(local: LocalCognito, pool_id: str, username: str, password: str) -> dict[str, Any]:
-    idp = local.client("cognito-idp")
-    client_id = idp.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="check", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
-    )["UserPoolClient"]["ClientId"]
-    answer: dict[str, Any] = idp.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": password},
-    )
-    return answer
 
 
 def denied(local: LocalCognito, pool_id: str, username: str, password: str) -> tuple[str, str]:
