@@ -36,6 +36,9 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 @pytest.fixture(scope="session")
 def local_cognito() -> Iterator[LocalCognito]:
     """One local Cognito for the whole session; tests create their own pools and never share them."""
+    # Tests of Region-scoped things (cleanup) each take a made-up Region of their own ("zz-…-1") to stay
+    # apart on the shared server; moto serves regional services there only when told to.
+    os.environ["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
     with LocalCognito() as server:
         yield server
 

@@ -157,3 +157,27 @@ def test_json_output_and_a_role_that_cannot_be_removed(
 def test_no_region_is_a_usage_error(capsys: pytest.CaptureFixture[str], local_cognito: LocalCognito) -> None:
     assert main(["--endpoint-url", local_cognito.endpoint_url, "cleanup", "--dry-run"]) == 2
     assert "no AWS Region: pass --region" in capsys.readouterr().err
+
+
+def test_a_trigger_secret_left_behind_is_removed_and_no_other_secret(
+    capsys: pytest.CaptureFixture[str], local_cognito: LocalCognito, region: str
+) -> None:
+    from cognito_migrate.cleanup import AccountScope
+    from cognito_migrate.trigger.secret import ensure_trigger_secret
+
+    # A deploy that stopped after making the function's secret: no function or role to find it by.
+    pool_id = f"{region}_Abc123"
+    settings = local_cognito.settings().overridden_by(region=region)
+    ours = ensure_trigger_secret(AccountScope.of(settings), pool_id, {"firebase_signer_key": "a2V5"})
+    secrets = settings.client("secretsmanager")
+    theirs = secrets.create_secret(Name="app/database", SecretString="pw")["ARN"]
+    lookalike = secrets.create_secret(Name="cognito-migrate/not-ours", SecretString="pw")["ARN"]  # untagged
+
+    code, out = cleanup(capsys, local_cognito, region, "cleanup")
+
+    assert code == 0
+    assert f"Secrets Manager secret cognito-migrate/{pool_id}/trigger ({ours})" in out
+    assert "a2V5" not in out
+    remaining = {s["ARN"] for s in secrets.list_secrets()["SecretList"]}
+    assert ours not in remaining
+    assert {theirs, lookalike} <= remaining

@@ -2,7 +2,8 @@
 
 Everything the tool creates is marked twice, so cleanup never touches a resource of the user's:
 IAM roles live under the path ``/cognito-migrate/`` *and* carry the tag ``cognito-migrate:managed``;
-a migrate-user trigger's Lambda function carries the tag and is found through its role.
+a migrate-user trigger's Lambda function carries the tag and is found through its role; its secret
+carries the tag and a name under ``cognito-migrate/``.
 The Region it was made for is a tag too, so cleanup in one Region leaves another Region's roles alone.
 
 Each kind of resource is a ``ResourceKind`` with ``find`` and ``delete``; ``RESOURCE_KINDS`` lists them in
@@ -250,8 +251,39 @@ class ToolFunctions:
                 raise
 
 
+class ToolSecrets:
+    """The trigger's Secrets Manager secrets (``cognito-migrate/<pool-id>/trigger``: a SQL staging URL, a
+    Firebase signer key) of this Region, tagged as the tool's. ``trigger remove --delete-function`` deletes
+    one with its function; this finds any left behind (a deploy that stopped after making the secret)."""
+
+    kind = "Secrets Manager secret"
+
+    def find(self, scope: AccountScope) -> Iterator[CreatedResource]:
+        client = scope.client("secretsmanager")
+        filters = [
+            {"Key": "tag-key", "Values": [MANAGED_TAG]},
+            {"Key": "name", "Values": ["cognito-migrate/"]},
+        ]
+        with map_cognito_errors("ListSecrets"):
+            pages = list(client.get_paginator("list_secrets").paginate(Filters=filters))
+        for secret in (secret for page in pages for secret in page["SecretList"]):
+            if is_tool_managed(secret.get("Tags") or []) and secret["Name"].startswith("cognito-migrate/"):
+                details = ("deleted without a recovery window: it holds a key or a database password",)
+                yield CreatedResource(self.kind, secret["Name"], secret["ARN"], scope.region, details)
+
+    def delete(self, scope: AccountScope, resource: CreatedResource) -> None:
+        try:
+            with map_cognito_errors("DeleteSecret"):
+                scope.client("secretsmanager").delete_secret(
+                    SecretId=resource.arn, ForceDeleteWithoutRecovery=True
+                )
+        except RemoteError as exc:
+            if exc.code != "ResourceNotFoundException":
+                raise
+
+
 # Deletion order: what uses a role must go before the role.
-RESOURCE_KINDS: tuple[ResourceKind, ...] = (ToolFunctions(), ToolRoles())
+RESOURCE_KINDS: tuple[ResourceKind, ...] = (ToolFunctions(), ToolSecrets(), ToolRoles())
 
 
 @dataclass
