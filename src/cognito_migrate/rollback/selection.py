@@ -17,19 +17,23 @@ from enum import StrEnum
 
 from cognito_migrate.errors import ConfigError, JournalError
 from cognito_migrate.journal import Journal, Run, RunStatus, UserRecord, UserState
+from cognito_migrate.strategies.admin.runner import CREATED, CREATED_EARLIER, UPDATED_EXISTING
+from cognito_migrate.strategies.csv_import.apply import IMPORT_LINE_PREFIX
+from cognito_migrate.trigger.sweep import SIGNED_IN
 
 UNDONE_COMMANDS = ("apply", "sweep")
 """The commands whose runs create users, and so can be rolled back."""
 
-# The reasons the strategies journal for a user they created, by their start. Matched positively: a
-# reason this list does not know keeps its user, since deleting is the one step that cannot be undone.
+# The reasons the strategies journal for a user they created, by their start (the strategies' own
+# constants). Matched positively: a reason this list does not know keeps its user, since deleting is the
+# one step that cannot be undone.
 _CREATED = (
-    "created",  # strategies/admin/runner.py: AdminCreateUser ("created", "created and invited")
-    "already created by an earlier attempt",  # admin: an in-doubt user an earlier attempt created
-    "import job ",  # strategies/csv_import/apply.py: "import job ID line N: …" for an imported line
+    CREATED,  # AdminCreateUser ("created", "created and invited")
+    CREATED_EARLIER,  # admin: an in-doubt user an earlier attempt created
+    IMPORT_LINE_PREFIX,  # "import job ID line N: …" for an imported line
 )
-_UPDATED = "already in the pool"  # admin, on_existing = "update": "already in the pool: attributes …"
-_SIGNED_IN = "signed in through the migrate-user trigger"  # trigger/sweep.py SIGNED_IN
+_UPDATED = UPDATED_EXISTING  # admin, on_existing = "update": "already in the pool: attributes …"
+_SIGNED_IN = SIGNED_IN  # the sweep's reason for a user the trigger created
 
 
 class Verdict(StrEnum):

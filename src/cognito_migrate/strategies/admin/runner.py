@@ -53,6 +53,11 @@ INVITATION_WARNING = (
 
 # Never written by AdminUpdateUserAttributes: Cognito owns them, or they name the user rather than
 # describe it (``immutable`` adds the pool's own immutable attributes).
+# How a migrated user's journal reason starts, by what this runner did to the pool; rollback reads them
+# to delete only users a run created (rollback/selection.py).
+CREATED = "created"
+CREATED_EARLIER = "already created by an earlier attempt"
+UPDATED_EXISTING = "already in the pool"
 USERNAME_LIKE = frozenset({"sub", "username", "cognito:username", "cognito:mfa_enabled"})
 # Changing email or phone without its verified flag makes Cognito mark it unverified and send a code.
 _VERIFIED_FLAG = {"email": "email_verified", "phone_number": "phone_number_verified"}
@@ -175,7 +180,7 @@ class AdminRunner:
         created = self._calls.create_user(
             user.username, user.attributes, temporary_password=temporary, invite_by=invite_by
         )
-        attempt.notes.append("created" + (" and invited" if invite_by is not None else ""))
+        attempt.notes.append(CREATED + (" and invited" if invite_by is not None else ""))
         return created
 
     def _password(self, attempt: Attempt, *, after_create: bool) -> None:
@@ -238,7 +243,7 @@ class AdminRunner:
         attempt.found(existing)
         retried = taken is not None and was_retried(taken)
         if not user.in_pool and self._is_ours(user, existing, maybe_ours=user.in_doubt or retried):
-            attempt.notes.append(f"already created by an earlier attempt ({existing.status})")
+            attempt.notes.append(f"{CREATED_EARLIER} ({existing.status})")
             if existing.status == FORCE_CHANGE_PASSWORD:
                 self._password(attempt, after_create=False)
             else:
@@ -258,7 +263,7 @@ class AdminRunner:
         if changed:
             self._calls.update_attributes(attempt.name, changed)
         shown = ", ".join(sorted(changed)) if changed else "none changed"
-        attempt.notes.append(f"already in the pool: attributes updated ({shown}); password left as it is")
+        attempt.notes.append(f"{UPDATED_EXISTING}: attributes updated ({shown}); password left as it is")
         self._finish(attempt)
         return attempt.done("migrated")
 

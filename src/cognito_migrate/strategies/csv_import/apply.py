@@ -41,6 +41,8 @@ from cognito_migrate.strategies.csv_import.job import (
 from cognito_migrate.strategies.csv_import.job_log import LineOutcome
 from cognito_migrate.strategies.followups import FollowUp, FollowUpRunner
 
+# Every imported user's journal reason starts so ("import job ID line N: …"); rollback reads it.
+IMPORT_LINE_PREFIX = "import job "
 _PASSWORD_NOTE = {
     "hash": "signs in with the old password",
     "reset-required": "must reset the password (forgot password) before signing in",
@@ -279,7 +281,7 @@ class CsvImportPhase:
                 continue
             user = by_id[record.source_id]
             result = results.get(line)
-            where = f"import job {job.job_id} line {line}"
+            where = f"{IMPORT_LINE_PREFIX}{job.job_id} line {line}"
             if result is None:
                 if job.status == JobStatus.STOPPED:
                     untaken.append(user)
