@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from cognito_migrate.cli import main
-from cognito_migrate.journal import UserState
+from cognito_migrate.journal import Journal, UserState
 from cognito_migrate.local import LocalCognito
 from cognito_migrate.reports.html_report import STATE_COLOURS
 from cognito_migrate.reports.svg_chart import PLOT_BACKGROUND
@@ -47,7 +47,17 @@ def test_the_page_is_self_contained_and_escapes_what_users_typed(report: Path) -
     assert "An account with the given email already exists" in page
     manifest = json.loads((report.parent.parent / "migration.plan" / "plan.json").read_text())
     estimated_calls = sum(manifest["estimate"]["calls"].values())
-    assert f'<td class="key">API calls</td><td class="n">{estimated_calls:,}</td>' in page
+    # Beside it, the calls the apply run made, per quota category, as its rate limiter counted them.
+    with Journal.open(report.parent.parent / "migration.journal.sqlite") as journal:
+        made = journal.calls(["apply"])
+    assert made["UserPoolResourceUpdate"] >= 2  # CreateUserImportJob and StartUserImportJob at least
+    assert (
+        f'<td class="key">Cognito API calls</td><td class="n">{estimated_calls:,}</td>'
+        f'<td class="n">{sum(made.values()):,}</td>'
+    ) in page
+    for category, count in made.items():
+        assert f"{category}</td>" in page
+        assert f'<td class="n">{count:,}</td>' in page
     assert "$2b$" not in page  # no hash, even in an example
 
 

@@ -112,14 +112,18 @@ def apply_plan(
         except KeyboardInterrupt as exc:
             job = exc.job if isinstance(exc, ImportJobInterrupted) else None
             note = f"interrupted; import job {job.job_id} is {job.status}" if job else "interrupted"
-            journal.finish_run(run_id, RunStatus.INTERRUPTED, note=note)
+            journal.finish_run(run_id, RunStatus.INTERRUPTED, note=note, calls=limiter.call_counts())
             return _interrupted(run_id, note, journal.counts())
         except BaseException as exc:
-            journal.finish_run(run_id, RunStatus.FAILED, note=f"apply did not finish: {exc}")
+            journal.finish_run(
+                run_id, RunStatus.FAILED, note=f"apply did not finish: {exc}", calls=limiter.call_counts()
+            )
             raise
         counts = journal.counts()
         bad = counts[UserState.FAILED] + counts[UserState.REJECTED]
-        journal.finish_run(run_id, RunStatus.PARTIAL if bad else RunStatus.COMPLETED)
+        journal.finish_run(
+            run_id, RunStatus.PARTIAL if bad else RunStatus.COMPLETED, calls=limiter.call_counts()
+        )
         sub_map = _write_sub_map(journal, Path(saved.manifest["journal"]))
     return _result(run_id, result, admin, counts, sub_map)
 

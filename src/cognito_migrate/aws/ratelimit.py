@@ -162,6 +162,10 @@ class RateLimiter:
                 for category, calls in sorted(self._calls.items())
             }
 
+    def call_counts(self) -> dict[str, int]:
+        """Calls let through so far per category name: what a run records in the journal."""
+        return {name: stats.calls for name, stats in self.stats().items()}
+
     def attach(self, client: Any) -> None:
         """Pace every HTTP attempt ``client`` sends, retries included (a retry spends quota at AWS too).
 

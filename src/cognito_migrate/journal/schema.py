@@ -95,7 +95,22 @@ def _v2_events_by_run(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX user_events_run ON user_events (run_id, to_state, id)")
 
 
-MIGRATIONS: list[Migration] = [_v1_initial, _v2_events_by_run]
+def _v3_run_calls(conn: sqlite3.Connection) -> None:
+    # What each run cost in Cognito calls, per quota category, as its rate limiter counted them (every
+    # HTTP attempt, retries included): the reports set it beside the plan's estimate.
+    conn.execute(
+        """
+        CREATE TABLE run_calls (
+            run_id   INTEGER NOT NULL REFERENCES runs (run_id),
+            category TEXT NOT NULL,
+            calls    INTEGER NOT NULL,
+            PRIMARY KEY (run_id, category)
+        )
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_initial, _v2_events_by_run, _v3_run_calls]
 """Step ``i`` takes a journal from version ``i`` to ``i + 1``. Append only."""
 
 

@@ -232,8 +232,16 @@ class Journal:
         assert run_id is not None
         return run_id
 
-    def finish_run(self, run_id: int, status: RunStatus, note: str | None = None) -> None:
-        """Record how the run ended. ``note`` replaces any earlier note when given."""
+    def finish_run(
+        self,
+        run_id: int,
+        status: RunStatus,
+        note: str | None = None,
+        *,
+        calls: Mapping[str, int] | None = None,
+    ) -> None:
+        """Record how the run ended. ``note`` replaces any earlier note when given; ``calls`` are the
+        Cognito calls the run made per quota category (``RateLimiter.call_counts()``)."""
         if status is RunStatus.RUNNING:
             raise ValueError("a run cannot finish as 'running'")
         with self._writing() as conn:
@@ -243,6 +251,20 @@ class Journal:
             )
             if cursor.rowcount == 0:
                 raise JournalError(f"journal {self._path} has no run {run_id}")
+            conn.executemany(
+                "INSERT OR REPLACE INTO run_calls (run_id, category, calls) VALUES (?, ?, ?)",
+                [(run_id, category, count) for category, count in (calls or {}).items()],
+            )
+
+    def calls(self, commands: Iterable[str]) -> dict[str, int]:
+        """Cognito calls per quota category made by all runs of ``commands`` (e.g. apply and sweep)."""
+        wanted = list(commands)
+        rows = self._fetch_all(
+            "SELECT category, SUM(calls) AS calls FROM run_calls JOIN runs USING (run_id)"  # noqa: S608
+            f" WHERE command IN ({','.join('?' * len(wanted))}) GROUP BY category ORDER BY category",
+            tuple(wanted),
+        )
+        return {row["category"]: int(row["calls"]) for row in rows}
 
     def runs(self) -> list[Run]:
         """Every run, oldest first."""

@@ -159,10 +159,12 @@ def make_plan(
         try:
             journal.add_users(run_id, planned_users(report))
         except BaseException:
-            journal.finish_run(run_id, RunStatus.FAILED, note="plan did not finish")
+            journal.finish_run(
+                run_id, RunStatus.FAILED, note="plan did not finish", calls=limiter.call_counts()
+            )
             raise
         outcome = RunStatus.PARTIAL if counts.decisions[Verdict.REJECT] else RunStatus.COMPLETED
-        journal.finish_run(run_id, outcome)
+        journal.finish_run(run_id, outcome, calls=limiter.call_counts())
 
     files = [file for writer in writers.values() for file in writer.close()]
     admin_file = admin.close()

@@ -197,9 +197,21 @@ def _estimate(facts: ReportFacts) -> str:
         [f"users by {escape(name)}", f"{planned:,}", f"{migrated.get(name, 0):,} migrated"]
         for name, planned in sorted(plan.strategies.items())
     ]
+    # The plan estimates calls per operation; the runs count them per quota category: compared there.
+    planned = _by_category(plan.calls)
+    # Journals older than the calls table recorded none: then say so rather than show 0.
+    happened = f"{sum(facts.calls.values()):,}" if facts.calls else "not recorded"
+    rows += [["Cognito API calls", f"{sum(plan.calls.values()):,}", happened]]
     rows += [
-        ["API calls", f"{sum(plan.calls.values()):,}",
-         f"{sum(facts.attempts.values()):,} users sent (calls are not journaled)"],
+        [
+            f"&nbsp;&nbsp;{escape(category)}",
+            f"{planned.get(category, 0):,}",
+            f"{facts.calls.get(category, 0):,}",
+        ]
+        for category in sorted(planned.keys() | facts.calls.keys())
+    ]
+    rows += [
+        ["users sent to Cognito", "", f"{sum(facts.attempts.values()):,}"],
         ["time sending (apply, sweep)", _duration(plan.minimum_seconds) + " at least",
          _duration(facts.sending_seconds)],
         ["import jobs", f"{plan.import_jobs:,}", f"{len(facts.import_jobs):,}"],
@@ -212,6 +224,17 @@ def _estimate(facts: ReportFacts) -> str:
         + f'<p class="note">Saved plan <code>{escape(str(plan.plan_dir))}</code>'
         f"{', made ' + escape(plan.created_at) if plan.created_at else ''}.</p>{notes}</section>"
     )
+
+
+def _by_category(calls_by_operation: dict[str, int]) -> dict[str, int]:
+    from cognito_migrate.aws.quotas import category_for
+
+    totals: dict[str, int] = {}
+    for operation, calls in calls_by_operation.items():
+        category = category_for(operation)
+        name = category.value if category is not None else operation
+        totals[name] = totals.get(name, 0) + calls
+    return totals
 
 
 def _reasons(facts: ReportFacts) -> str:

@@ -52,6 +52,8 @@ class ReportFacts:
     plan: PlanEstimate | None = None
     plan_problem: str | None = None  # why no estimate is shown
     sending_seconds: float = field(default=0.0)
+    calls: dict[str, int] = field(default_factory=dict)
+    """Cognito calls per quota category that apply and sweep runs made (every attempt, retries too)."""
 
     @property
     def total(self) -> int:
@@ -63,6 +65,7 @@ def gather_facts(journal_path: Path, plan_dir: Path | None) -> ReportFacts:
         counts = journal.counts()
         runs = journal.runs()
         jobs = journal.import_jobs()
+        calls = journal.calls(_SENDING)
     with JournalQueries(journal_path) as queries:
         strategies = queries.strategy_states()
         attempts = queries.attempts()
@@ -82,6 +85,7 @@ def gather_facts(journal_path: Path, plan_dir: Path | None) -> ReportFacts:
         plan=plan,
         plan_problem=problem,
         sending_seconds=sum(run_seconds(run) or 0.0 for run in runs if run.command in _SENDING),
+        calls=calls,
     )
 
 

@@ -102,13 +102,25 @@ def rollback_command(
         try:
             undo.delete(PoolDeleter(idp, pool_id, legacy_id_attribute=legacy, workers=workers))
         except KeyboardInterrupt:
-            journal.finish_run(rollback_id, RunStatus.INTERRUPTED, note=f"{note}, interrupted")
+            journal.finish_run(
+                rollback_id, RunStatus.INTERRUPTED, note=f"{note}, interrupted", calls=limiter.call_counts()
+            )
             return undo.result(preview, Outcome.INTERRUPTED)
         except BaseException as exc:
-            journal.finish_run(rollback_id, RunStatus.FAILED, note=f"{note} did not finish: {exc}")
+            journal.finish_run(
+                rollback_id,
+                RunStatus.FAILED,
+                note=f"{note} did not finish: {exc}",
+                calls=limiter.call_counts(),
+            )
             raise
         refused = bool(undo.not_ours or undo.failed)
-        journal.finish_run(rollback_id, RunStatus.PARTIAL if refused else RunStatus.COMPLETED, note=note)
+        journal.finish_run(
+            rollback_id,
+            RunStatus.PARTIAL if refused else RunStatus.COMPLETED,
+            note=note,
+            calls=limiter.call_counts(),
+        )
         return undo.result(preview, Outcome.PARTIAL if refused else Outcome.OK)
 
 

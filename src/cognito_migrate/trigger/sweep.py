@@ -119,15 +119,19 @@ def sweep_command(
         except KeyboardInterrupt as exc:
             job = exc.job if isinstance(exc, ImportJobInterrupted) else None
             note = f"interrupted; import job {job.job_id} is {job.status}" if job else "interrupted"
-            journal.finish_run(run_id, RunStatus.INTERRUPTED, note=note)
+            journal.finish_run(run_id, RunStatus.INTERRUPTED, note=note, calls=limiter.call_counts())
             return CommandResult("sweep", Outcome.INTERRUPTED, {"run_id": run_id, "note": note},
                                  [f"sweep run {run_id} {note}. Run cognito-migrate sweep again to finish: "
                                   "nobody is imported twice."])  # fmt: skip
         except BaseException as exc:
-            journal.finish_run(run_id, RunStatus.FAILED, note=f"sweep did not finish: {exc}")
+            journal.finish_run(
+                run_id, RunStatus.FAILED, note=f"sweep did not finish: {exc}", calls=limiter.call_counts()
+            )
             raise
         unsettled = sum(n for state, n in states.items() if state not in _SETTLED)
-        journal.finish_run(run_id, RunStatus.PARTIAL if unsettled else RunStatus.COMPLETED)
+        journal.finish_run(
+            run_id, RunStatus.PARTIAL if unsettled else RunStatus.COMPLETED, calls=limiter.call_counts()
+        )
     return sweep.result(states, lines, unsettled)
 
 
