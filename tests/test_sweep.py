@@ -17,10 +17,12 @@ from cognito_migrate.demo.run import create_demo_pool
 from cognito_migrate.demo.sample_hub import demo_password, write_sample_hub
 from cognito_migrate.journal import Journal, UserRecord, UserState
 from cognito_migrate.local import LocalCognito
+from cognito_migrate.local.importjobs import service_for
 from cognito_migrate.planner.plan import make_plan
 from cognito_migrate.planner.saved import SavedPlan
 from cognito_migrate.results import Outcome
-from cognito_migrate.strategies.csv_import.job import JobTiming
+from cognito_migrate.strategies.csv_import.apply import ApplyListener
+from cognito_migrate.strategies.csv_import.job import ImportJob, JobTiming
 from cognito_migrate.trigger.commands import staging_table_name
 from cognito_migrate.trigger.sweep import SIGNED_IN, sweep_command
 from test_trigger_cli import function_zip, planned_hub, sign_in
@@ -170,3 +172,35 @@ def test_a_hash_cognito_can_import_is_imported_with_the_user(
     groups = idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="grace")["Groups"]
     assert sorted(group["GroupName"] for group in groups) == ["gpu", "staff"]
     assert "signs in with the old password" in (journaled(plan_file, "ada").reason or "")
+
+
+def test_a_sweep_stopped_mid_job_resumes_and_imports_nobody_twice(
+    local_cognito: LocalCognito, tmp_path: Path, sample_hub: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_file, pool_id = deployed(local_cognito, tmp_path, sample_hub)
+    assert local_cognito.app is not None
+    monkeypatch.setattr(service_for(local_cognito.app), "row_pause", 2.0)  # the row waits: Ctrl-C first
+
+    class CtrlCWhileRunning(ApplyListener):
+        def job_updated(self, job: ImportJob) -> None:
+            if job.status == "InProgress":
+                raise KeyboardInterrupt
+
+    first = sweep_command(plan_file, timing=FAST, listener=CtrlCWhileRunning())
+
+    assert first.outcome is Outcome.INTERRUPTED
+    assert "interrupted; import job" in first.data["note"]
+    (stopped,) = import_jobs(local_cognito, pool_id)
+    assert stopped["Status"] == "Stopped"
+    assert journaled(plan_file, "hopper13").state == UserState.SUBMITTED  # in doubt, not lost
+
+    monkeypatch.setattr(service_for(local_cognito.app), "row_pause", 0.0)
+    second = sweep_command(plan_file, timing=FAST)
+
+    assert second.outcome is Outcome.OK
+    record = journaled(plan_file, "hopper13")
+    assert record.state == UserState.MIGRATED
+    jobs = import_jobs(local_cognito, pool_id)
+    assert sum(job.get("ImportedUsers", 0) for job in jobs) == 1  # once over both jobs
+    user = local_cognito.client("cognito-idp").admin_get_user(UserPoolId=pool_id, Username="hopper13")
+    assert user["UserStatus"] == "RESET_REQUIRED"
