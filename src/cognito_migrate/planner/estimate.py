@@ -117,10 +117,12 @@ def estimate(
     notes = []
     if import_files:
         notes.append("plus Cognito's own processing time for each import job (one job runs at a time)")
-    if counts.by_strategy["jit"]:
+    jit = counts.by_strategy["jit"]
+    if jit:
+        who = "1 user moves" if jit == 1 else f"{jit:,} users move"
         notes.append(
-            f"{counts.by_strategy['jit']:,} users move at their first sign-in through the migrate-user "
-            "trigger; the sweep imports whoever never signs in"
+            f"{who} at their first sign-in through the migrate-user trigger; the sweep imports whoever "
+            "never signs in"
         )
     return Estimate(
         calls={op: n for op, n in sorted(calls.items()) if n > 0},
