@@ -141,6 +141,22 @@ class SavedPlan:
     def checksum(self) -> str:
         return str(self.manifest["checksum"])
 
+    def check_pool(self, pool_id: str) -> None:
+        """ConfigError when the plan was made for another user pool than ``pool_id``."""
+        if (self.manifest.get("pool") or {}).get("id") not in (None, pool_id):
+            raise ConfigError(
+                f"{self.plan_dir}: the saved plan is for another user pool than [target] pool_id; "
+                "run cognito-migrate plan"
+            )
+
+    def check_current(self, config_checksum: str | None, pool_id: str) -> None:
+        """ConfigError unless the plan was made from the plan file as it is now, for ``pool_id``."""
+        if self.manifest.get("config_checksum") != config_checksum:
+            raise ConfigError(
+                f"{self.plan_dir}: the plan file changed since planning; run cognito-migrate plan"
+            )
+        self.check_pool(pool_id)
+
     @property
     def files(self) -> list[dict[str, Any]]:
         """The import files: ``name``, ``algorithm`` (None: no password_hash column), ``users``."""

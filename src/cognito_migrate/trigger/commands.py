@@ -65,12 +65,7 @@ def stage_command(
     config, settings = _target(plan_file, profile, region, endpoint_url)
     saved = SavedPlan.load(plan_dir or default_plan_dir(config))
     pool_id = config.target.pool_id
-    if saved.manifest.get("config_checksum") != config.checksum:
-        raise ConfigError(f"{saved.plan_dir}: the plan file changed since planning; run cognito-migrate plan")
-    if (saved.manifest.get("pool") or {}).get("id") not in (None, pool_id):
-        raise ConfigError(
-            f"{saved.plan_dir}: the saved plan is for another user pool; run cognito-migrate plan"
-        )
+    saved.check_current(config.checksum, pool_id)
     path = jit_users_path(saved.plan_dir, saved.manifest)
     users: list[StagedUser] = []
     disabled: list[str] = []

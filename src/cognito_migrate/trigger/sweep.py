@@ -27,7 +27,7 @@ from cognito_migrate.aws.quotas import parse_quota_flags
 from cognito_migrate.aws.ratelimit import rate_limiter_for_target
 from cognito_migrate.aws.session import AwsSettings, settings_for_target
 from cognito_migrate.config import load_plan_file
-from cognito_migrate.errors import ConfigError, JournalError, RemoteError, TerminalError
+from cognito_migrate.errors import JournalError, RemoteError, TerminalError
 from cognito_migrate.journal import Journal, RunStatus, Transition, UserRecord, UserState
 from cognito_migrate.passwords.formats import detect_hash_format
 from cognito_migrate.passwords.importable import Importable, cognito_import
@@ -97,10 +97,7 @@ def sweep_command(
     idp = settings.client("cognito-idp", rate_limiter=limiter)
     saved = SavedPlan.load(plan_dir or default_plan_dir(config))
     pool_id = config.target.pool_id
-    if saved.manifest.get("config_checksum") != config.checksum:
-        raise ConfigError(f"{saved.plan_dir}: the plan file changed since planning; run cognito-migrate plan")
-    if (saved.manifest.get("pool") or {}).get("id") not in (None, pool_id):
-        raise ConfigError(f"{saved.plan_dir}: the saved plan is for another user pool")
+    saved.check_current(config.checksum, pool_id)
     path = jit_users_path(saved.plan_dir, saved.manifest)
     if path is not None:
         check_digest(path, saved.manifest)

@@ -28,7 +28,6 @@ from cognito_migrate.aws.quotas import parse_quota_flags
 from cognito_migrate.aws.ratelimit import rate_limiter_for_target
 from cognito_migrate.aws.session import AwsSettings, settings_for_target
 from cognito_migrate.config import load_plan_file
-from cognito_migrate.errors import ConfigError
 from cognito_migrate.journal import Journal, RunStatus, UserState
 from cognito_migrate.planner.plan import default_plan_dir
 from cognito_migrate.planner.pool_reader import read_pool_profile
@@ -70,8 +69,7 @@ def verify_migration(
     idp = settings.client("cognito-idp", rate_limiter=limiter)
     saved = SavedPlan.load(plan_dir or default_plan_dir(config))
     pool_id = config.target.pool_id
-    if (saved.manifest.get("pool") or {}).get("id") not in (None, pool_id):
-        raise ConfigError(f"{saved.plan_dir}: the saved plan is for another user pool than [target]")
+    saved.check_pool(pool_id)
     pool = read_pool_profile(idp, pool_id, region=settings.resolved_region())
     legacy = config.strategy.legacy_id_attribute or None
     notes = []

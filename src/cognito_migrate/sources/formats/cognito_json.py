@@ -30,7 +30,7 @@ from typing import Any
 
 from cognito_migrate.config.models import FileSource
 from cognito_migrate.errors import ConfigError
-from cognito_migrate.sources.formats.json_stream import JsonStream, JsonSyntaxError, user_objects
+from cognito_migrate.sources.formats.json_stream import USERS_KEY, JsonStream, JsonSyntaxError, user_objects
 from cognito_migrate.sources.formats.text import location, open_text, undecodable_reason
 from cognito_migrate.sources.records import GroupDefinition, IssueKind, LegacyUser, SourceIssue, SourceRecord
 
@@ -149,20 +149,32 @@ class CognitoUsersJson:
         return groups
 
     def records(self) -> Iterator[SourceRecord]:
-        with open_text(self.path, self.config.encoding) as handle:
-            for item in user_objects(JsonStream(handle)):
-                if isinstance(item, JsonSyntaxError):
-                    reason = f"not valid JSON ({item}); reading went on at the next user"
-                    yield SourceIssue(IssueKind.MALFORMED, reason, location(self.path, item.line))
-                elif item.undecodable_line is not None:
-                    where = location(self.path, item.undecodable_line)
-                    yield SourceIssue(IssueKind.MALFORMED, undecodable_reason(self.config.encoding), where)
-                elif not is_group_line(item.value):  # group lines were read when the file was opened
-                    where = location(self.path, item.line)
-                    yield user_from_cognito(item.value, where=where, id_attribute=self.config.id_field)
+        for item in json_users(self.path, self.config.encoding):
+            if isinstance(item, SourceIssue):
+                yield item
+            elif not is_group_line(item[0]):  # group lines were read when the file was opened
+                yield user_from_cognito(item[0], where=item[1], id_attribute=self.config.id_field)
 
     def group_definitions(self) -> list[GroupDefinition]:
         return list(self._groups)
+
+
+def json_users(
+    path: Path, encoding: str, users_key: str = USERS_KEY
+) -> Iterator[SourceIssue | tuple[Any, str]]:
+    """Each user object of a JSON user file (``user_objects``) with where it starts (``file:line``),
+    or a MALFORMED issue for what does not decode; reading goes on after either."""
+    with open_text(path, encoding) as handle:
+        for item in user_objects(JsonStream(handle), users_key):
+            if isinstance(item, JsonSyntaxError):
+                reason = f"not valid JSON ({item}); reading went on at the next user"
+                yield SourceIssue(IssueKind.MALFORMED, reason, location(path, item.line))
+            elif item.undecodable_line is not None:
+                yield SourceIssue(
+                    IssueKind.MALFORMED, undecodable_reason(encoding), location(path, item.undecodable_line)
+                )
+            else:
+                yield item.value, location(path, item.line)
 
 
 def sibling_groups_file(users_path: Path) -> Path | None:

@@ -25,8 +25,7 @@ from typing import Any
 from cognito_migrate.config.models import FileSource
 from cognito_migrate.passwords.convert import MalformedHash, firebase_scrypt_hash
 from cognito_migrate.passwords.formats import HashFormat
-from cognito_migrate.sources.formats.json_stream import JsonStream, JsonSyntaxError, user_objects
-from cognito_migrate.sources.formats.text import location, open_text, undecodable_reason
+from cognito_migrate.sources.formats.cognito_json import json_users
 from cognito_migrate.sources.records import IssueKind, LegacyUser, PasswordHash, SourceIssue, SourceRecord
 
 USERS_KEY = "users"
@@ -47,16 +46,12 @@ class FirebaseUsersJson:
         self.config = config
 
     def records(self) -> Iterator[SourceRecord]:
-        with open_text(self.path, self.config.encoding) as handle:
-            for item in user_objects(JsonStream(handle), USERS_KEY):
-                if isinstance(item, JsonSyntaxError):
-                    reason = f"not valid JSON ({item}); reading went on at the next user"
-                    yield SourceIssue(IssueKind.MALFORMED, reason, location(self.path, item.line))
-                elif item.undecodable_line is not None:
-                    where = location(self.path, item.undecodable_line)
-                    yield SourceIssue(IssueKind.MALFORMED, undecodable_reason(self.config.encoding), where)
-                else:
-                    yield user_from_firebase(item.value, self.config, where=location(self.path, item.line))
+        for item in json_users(self.path, self.config.encoding, USERS_KEY):
+            yield (
+                item
+                if isinstance(item, SourceIssue)
+                else user_from_firebase(item[0], self.config, where=item[1])
+            )
 
 
 def user_from_firebase(user: Any, config: FileSource, *, where: str) -> SourceRecord:
