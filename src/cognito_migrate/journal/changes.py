@@ -13,14 +13,18 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from cognito_migrate.errors import JournalError
-from cognito_migrate.journal.records import PlannedUser, Transition
+from cognito_migrate.journal.records import Transition
 from cognito_migrate.journal.states import ALLOWED, UserState, check_transition
 
 PlanOutcome = Literal["added", "updated", "unchanged", "kept"]
 
 
+PlanRow = tuple[str, str, str | None, UserState, str | None]
+"""A ``PlannedUser`` as a plain tuple (source_id, username, strategy, state, reason)."""
+
+
 def plan_users(
-    conn: sqlite3.Connection, run_id: int, users: Sequence[PlannedUser], now: str
+    conn: sqlite3.Connection, run_id: int, users: Sequence[PlanRow], now: str
 ) -> Counter[PlanOutcome]:
     """Enter or re-plan a batch of users; a user already past planning is kept as it is.
 
@@ -35,10 +39,7 @@ def plan_users(
     new_rows: list[Any] = []  # users' columns, flattened: see _INSERT_USERS
     events: list[Any] = []  # user_events' columns, flattened: see _INSERT_EVENTS
     changed: list[tuple[Any, ...]] = []
-    for user in users:
-        source_id, username, strategy, state, reason = (
-            user.source_id, user.username, user.strategy, user.state, user.reason
-        )  # fmt: skip
+    for source_id, username, strategy, state, reason in users:
         row = known.get(source_id)
         if row is None:
             if state not in allowed[None]:
@@ -81,13 +82,14 @@ _INSERT_EVENTS = "INSERT INTO user_events (source_id, run_id, from_state, to_sta
 _STATES = {state.value: state for state in UserState}
 # Bound values per statement, within SQLite's smallest SQLITE_MAX_VARIABLE_NUMBER (999 before 3.32).
 _VALUES_PER_STATEMENT = 999
+_MAX_VALUES_PER_STATEMENT = 32_766  # SQLite's default limit since 3.32
 
 
 def _planned_rows(
-    conn: sqlite3.Connection, users: Sequence[PlannedUser]
+    conn: sqlite3.Connection, users: Sequence[PlanRow]
 ) -> dict[str, tuple[str, str | None, UserState, str | None]]:
     """``source_id → (username, strategy, state, reason)`` of the batch's users already journaled."""
-    ids = list(dict.fromkeys(user.source_id for user in users))
+    ids = list(dict.fromkeys(user[0] for user in users))
     found: dict[str, tuple[str, str | None, UserState, str | None]] = {}
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the lookup itself
@@ -114,11 +116,18 @@ def _insert_rows(conn: sqlite3.Connection, insert: str, width: int, values: list
     (starting and finishing it; for ``user_events``, its AUTOINCREMENT counter) is paid once per ~150
     rows, which took a third or more off the time per row in ``bench/journal_write.py``.
     """
-    per_statement = (_VALUES_PER_STATEMENT // width) * width
+    per_statement = (_values_per_statement(conn) // width) * width
     row = "(" + ",".join("?" * width) + ")"
     for first in range(0, len(values), per_statement):
         part = values[first : first + per_statement]
         conn.execute(insert + ",".join([row] * (len(part) // width)), part)
+
+
+def _values_per_statement(conn: sqlite3.Connection) -> int:
+    """Bound values one statement may hold here: fewer, larger statements matter most when the journal
+    is written on its own thread (``journal.background``), which waits for the interpreter lock once
+    per statement."""
+    return min(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), _MAX_VALUES_PER_STATEMENT)
 
 
 def apply_transition(conn: sqlite3.Connection, run_id: int, change: Transition, now: str) -> None:

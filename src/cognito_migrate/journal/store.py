@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from cognito_migrate.errors import JournalError
-from cognito_migrate.journal.changes import PlanOutcome, apply_transition, plan_users
+from cognito_migrate.journal.changes import PlanOutcome, PlanRow, apply_transition, plan_users
 from cognito_migrate.journal.connection import connect, pid_alive
 from cognito_migrate.journal.records import (
     AddResult,
@@ -287,9 +287,17 @@ class Journal:
         the new decision (with a history event only if its state or reason changed); a user already
         submitted or migrated is left alone and counted as ``kept``.
         """
+        rows = ((user.source_id, user.username, user.strategy, user.state, user.reason) for user in users)
+        return self.add_plan_rows(run_id, rows, batch_size=batch_size)
+
+    def add_plan_rows(
+        self, run_id: int, rows: Iterable[PlanRow], *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> AddResult:
+        """``add_users`` for users as plain tuples, whose states the caller guarantees are planned,
+        rejected or skipped (the planner's verdicts): a million ``PlannedUser`` objects cost seconds."""
         outcomes: Counter[PlanOutcome] = Counter()
         # The chunk is built before the lock is taken, so a slow source never holds up other writers.
-        for chunk in _chunks(users, batch_size):
+        for chunk in _chunks(rows, batch_size):
             with self._writing() as conn:
                 batch = plan_users(conn, run_id, chunk, utc_now())
             outcomes += batch  # counted only once the batch is committed
