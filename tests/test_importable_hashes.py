@@ -30,6 +30,7 @@ from cognito_migrate.passwords.importable import (
     Importable,
     NotImportable,
     cognito_import,
+    cognito_import_all,
     trigger_can_verify,
 )
 from cognito_migrate.sources.records import PasswordHash
@@ -455,3 +456,33 @@ def test_converted_hashes_sign_in_with_the_old_password(local_cognito: LocalCogn
         with pytest.raises(idp.exceptions.NotAuthorizedException):
             idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
                               AuthParameters={**auth, "PASSWORD": "not the old password"})  # fmt: skip
+
+
+_BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.builds(
+            lambda variant, cost, rest: f"$2{variant}${cost:02d}${rest}",
+            st.sampled_from("abxyz"),
+            st.integers(0, 99),
+            st.text(_BCRYPT_ALPHABET + "$!", min_size=50, max_size=56),
+        ),
+        st.sampled_from(
+            [
+                "pbkdf2_sha256$600000$c2FsdA$aGFzaA==",
+                "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g",
+                "5f4dcc3b5aa765d61d8327deb882cf99",
+                "bcrypt$$2b$12$" + "x" * 53,
+                "",
+                "plain text",
+            ]
+        ),
+    )
+)
+def test_importing_many_hashes_at_once_answers_as_one_by_one(value: str) -> None:
+    # The batch planner's form must agree with detect_hash_format + cognito_import for every text.
+    fmt = detect_hash_format(value)
+    assert cognito_import_all([value]) == [(fmt, cognito_import(PasswordHash(value, fmt)))]

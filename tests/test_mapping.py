@@ -533,3 +533,35 @@ def test_epoch_seconds_of_other_values() -> None:
     for bad in (True, "yesterday", float("nan"), ""):
         with pytest.raises(TransformError, match="as a time"):
             epoch_seconds(bad)
+
+
+_FIELD_VALUES = st.one_of(st.none(), st.text(max_size=12), st.integers(-5, 5), st.booleans())
+
+
+@given(st.lists(st.tuples(_FIELD_VALUES, _FIELD_VALUES, _FIELD_VALUES), min_size=1, max_size=20))
+def test_mapping_columns_gives_what_mapping_each_user_gives(rows: list[tuple[Any, Any, Any]]) -> None:
+    # The batch planner maps columns; for users it plans in batches it must see map()'s attributes.
+    mapper = AttributeMapper({
+        "email": AttributeSpec(field="mail", transforms=("strip", "lower")),
+        "given_name": AttributeSpec(field="first"),
+        "family_name": AttributeSpec(field="last", default="Unknown"),
+        "email_verified": AttributeSpec(literal="true"),
+    })  # fmt: skip
+    users = [
+        LegacyUser(str(i), f"u{i}", {"mail": mail, "first": first, "last": last})
+        for i, (mail, first, last) in enumerate(rows)
+    ]
+    columns = mapper.map_columns(
+        {name: [user.fields[name] for user in users] for name in ("mail", "first", "last")},
+        [user.source_id for user in users],
+    )
+    mapped = [mapper.map(user) for user in users]
+    if columns is None:  # a value map() cannot read either: the batch planner leaves all to map()
+        assert any(m.problems for m in mapped)
+        return
+    names = [name for name, _ in columns]
+    for position, expected in enumerate(mapped):
+        assert not expected.problems
+        got = {name: column[position] for name, column in columns if column[position]}
+        assert list(got.items()) == list(expected.attributes.items())
+        assert set(expected.attributes) <= set(names)

@@ -19,7 +19,7 @@ The source id is kept in ``custom:legacy_id`` by default (``[strategy] legacy_id
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
@@ -68,6 +68,7 @@ class MappedUser(NamedTuple):
 
 
 Producer = Callable[[LegacyUser], str | None]
+FieldValue = Callable[[Any], str | None]  # one field's value → the attribute's (or None: left out)
 _Steps = tuple[tuple[str, Transform], ...]
 
 
@@ -99,6 +100,9 @@ class AttributeMapper:
         constants: dict[str, str] = {}
         plain_fields: list[tuple[str, str, str | None]] = []
         producers: list[tuple[str, Producer]] = []
+        # The same attributes as value functions of one field each, for map_columns(); None when an
+        # attribute needs more than one field's value (a template, a hook, the username fallback).
+        by_field: list[tuple[str, str, FieldValue]] | None = []
         for name, spec in specs.items():
             if name == "sub":
                 raise ConfigError("[attributes] sub: 'sub' is assigned by Cognito and cannot be migrated")
@@ -108,13 +112,26 @@ class AttributeMapper:
                 value = _constant(name, spec.literal, steps, default)
                 if value:
                     constants[name] = value
-            elif spec.field is not None and not steps and spec.field not in origins.FALLBACK_FIELDS:
-                plain_fields.append((name, spec.field, default))
+                continue
+            single_field = spec.field is not None and spec.field not in origins.FALLBACK_FIELDS
+            if single_field and not steps:
+                plain_fields.append((name, spec.field or "", default))
             else:
                 producers.append((name, _producer(name, spec, steps, default)))
+            if by_field is not None and single_field:
+                by_field.append((name, spec.field or "", _field_value(name, steps, default)))
+            else:
+                by_field = None
         self._constants = constants
         self._plain_fields = tuple(plain_fields)
         self._producers = tuple(producers)
+        # map() writes plain fields before producers: map_columns() keeps that order.
+        plain_names = {name for name, _, _ in plain_fields}
+        self._by_field = (
+            None
+            if by_field is None
+            else tuple(sorted(by_field, key=lambda entry: entry[0] not in plain_names))
+        )
         self._names = tuple(specs)
         self._legacy_id: str | None = (
             legacy_id_attribute
@@ -187,6 +204,33 @@ class AttributeMapper:
         if self._legacy_id is not None:
             attributes[self._legacy_id] = user.source_id
         return MappedUser(attributes, tuple(problems) if problems else ())
+
+    def map_columns(
+        self, fields: Mapping[str, Sequence[Any]], source_ids: Sequence[str]
+    ) -> list[tuple[str, Sequence[str | None]]] | None:
+        """``map()`` for a batch of users at once, column by column: ``fields`` holds each source field's
+        values (a field a user lacks: None), ``source_ids`` the users' ids. Returns every attribute
+        ``map()`` could write, in ``map()``'s order, each as a column (None where ``map()`` leaves the
+        attribute out); or None when this mapping has no column form, or some value could not be mapped
+        (the per-record ``map()`` then says which, user by user). Values come from the same functions
+        ``map()`` uses.
+        """
+        if self._by_field is None or self._copy_cognito_fields:
+            return None
+        count = len(source_ids)
+        columns: list[tuple[str, Sequence[str | None]]] = [
+            (name, [value] * count) for name, value in self._constants.items()
+        ]
+        absent: list[None] = [None] * count
+        try:
+            for name, field, value_of in self._by_field:
+                column = fields.get(field)
+                columns.append((name, absent if column is None else list(map(value_of, column))))
+        except ValueFailure:
+            return None
+        if self._legacy_id is not None:
+            columns.append((self._legacy_id, source_ids))
+        return columns
 
     def _copy(self, user: LegacyUser, attributes: dict[str, str], problems: list[MappingProblem]) -> None:
         copyable = self._copyable
@@ -267,6 +311,36 @@ def _constant(name: str, literal: str, steps: _Steps, default: str | None) -> st
     return value or default
 
 
+def _field_value(name: str, steps: _Steps, default: str | None) -> FieldValue:
+    """The attribute's value from its field's value: ``map()``'s rules for plain fields and for fields
+    with transforms, as one function of the value (raises ``ValueFailure``)."""
+    if not steps:
+
+        def plain(value: Any) -> str | None:
+            if type(value) is not str and value is not None:
+                try:
+                    value = text_of(value)
+                except TransformError as exc:
+                    raise ValueFailure("field", exc) from None
+            return value or default
+
+        return plain
+
+    def transformed(value: Any) -> str | None:
+        if value is None or value == "":
+            return default
+        for step, transform in steps:
+            try:
+                value = transform(value)
+            except TransformError as exc:
+                raise ValueFailure(step, exc) from None
+            if not value:
+                return default
+        return value  # type: ignore[no-any-return]  # every transform returns text
+
+    return transformed
+
+
 def _producer(name: str, spec: AttributeSpec, steps: _Steps, default: str | None) -> Producer:
     if spec.field is not None:
         origin, rule = origins.field_getter(spec.field), "field"
@@ -295,32 +369,16 @@ def _producer(name: str, spec: AttributeSpec, steps: _Steps, default: str | None
     field = spec.field
     if field is not None and field not in origins.FALLBACK_FIELDS:
         # The common case (a field with transforms), with the field read inline: one call fewer per user.
+        value_of = _field_value(name, steps, default)
+
         def produce_field(user: LegacyUser) -> str | None:
-            value = user.fields.get(field)
-            if value is None or value == "":
-                return default
-            for step, transform in steps:
-                try:
-                    value = transform(value)
-                except TransformError as exc:
-                    raise ValueFailure(step, exc) from None
-                if not value:
-                    return default
-            return value
+            return value_of(user.fields.get(field))
 
         return produce_field
 
+    value_of = _field_value(name, steps, default)
+
     def produce(user: LegacyUser) -> str | None:
-        value = origin(user)
-        if value is None or value == "":
-            return default
-        for step, transform in steps:
-            try:
-                value = transform(value)
-            except TransformError as exc:
-                raise ValueFailure(step, exc) from None
-            if not value:
-                return default
-        return value  # type: ignore[no-any-return]  # every transform returns text
+        return value_of(origin(user))
 
     return produce

@@ -18,13 +18,13 @@ anchored match or split per user: the planner calls this for every user of milli
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cognito_migrate.passwords import convert
 from cognito_migrate.passwords.convert import MalformedHash, Pbkdf2Hash, ScryptHash
-from cognito_migrate.passwords.formats import HashFormat
+from cognito_migrate.passwords.formats import HashFormat, detect_hash_format
 
 if TYPE_CHECKING:  # importing sources at run time would pull in the configuration models (pydantic)
     from cognito_migrate.sources.records import PasswordHash
@@ -90,15 +90,37 @@ def trigger_can_verify(format: str) -> bool:
 
 def cognito_import(hash: PasswordHash) -> Importable | NotImportable:
     """Importable with the column text to write, or NotImportable with the reason, for one stored hash."""
-    check = _CHECKS.get(hash.format)
+    return _import_text(hash.format, hash.value)
+
+
+def _import_text(fmt: str, value: str) -> Importable | NotImportable:
+    check = _CHECKS.get(fmt)
     if check is None:
-        return _NOT_IMPORTABLE.get(hash.format) or NotImportable(
-            f"{hash.format} hashes cannot be imported by Cognito"
-        )
+        return _NOT_IMPORTABLE.get(fmt) or NotImportable(f"{fmt} hashes cannot be imported by Cognito")
     try:
-        return check(hash.value.strip())
+        return check(value.strip())
     except MalformedHash as exc:
-        return _malformed(hash.format, str(exc))
+        return _malformed(fmt, str(exc))
+
+
+def cognito_import_all(values: Sequence[str]) -> list[tuple[str, Importable | NotImportable]]:
+    """``(detect_hash_format(v), cognito_import(...))`` for many stored hash texts (already stripped).
+
+    The common shape, bcrypt's ``$2?$NN$`` + 53 characters, is recognised with the very pattern
+    ``_bcrypt`` parses (a text it matches is always ``HashFormat.BCRYPT``: tests/test_importable_hashes.py)
+    and the cost's verdict is the cached one, so a million bcrypt users cost one match each; every other
+    text goes through ``detect_hash_format`` and ``cognito_import``.
+    """
+    found: list[tuple[str, Importable | NotImportable]] = []
+    verdict_of = _bcrypt_verdict
+    for value, match in zip(values, map(_BCRYPT.fullmatch, values), strict=True):
+        if match is None:
+            fmt = detect_hash_format(value)
+            found.append((fmt, _import_text(fmt, value)))
+            continue
+        verdict = verdict_of("bcrypt", match.group(1))
+        found.append((F.BCRYPT, Importable("BCRYPT", value, verdict) if type(verdict) is str else verdict))  # type: ignore[arg-type]
+    return found
 
 
 # Each check parses one hash (per user), then asks a cached verdict function about its parameters: a

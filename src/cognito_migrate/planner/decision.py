@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 
 class Verdict(StrEnum):
     MIGRATE = "migrate"
@@ -38,18 +40,57 @@ class UserPlan:
 
     def as_report_line(self) -> dict[str, Any]:
         """The JSON Lines object (the documented contract: keys are only ever added)."""
-        return {
-            "source_id": self.source_id,
-            "username": self.username,
-            "decision": str(self.decision),
-            "strategy": self.strategy,
-            "password": self.password,
-            "algorithm": self.algorithm,
-            "state": self.state,
-            "reasons": self.reasons,
-            "groups": list(self.groups),
-            "enabled": self.enabled,
-            "import_file": self.import_file,
-            "import_line": self.import_line,
-            "location": self.location,
-        }
+        return report_line(
+            self.source_id, self.username, self.decision, self.strategy, self.password, self.algorithm,
+            self.reasons, self.groups, self.enabled, self.import_file, self.import_line, self.location,
+        )  # fmt: skip
+
+
+def report_line(
+    source_id: str,
+    username: str,
+    decision: Verdict,
+    strategy: str | None,
+    password: str | None,
+    algorithm: str | None,
+    reasons: list[str],
+    groups: tuple[str, ...],
+    enabled: bool,
+    import_file: str | None,
+    import_line: int | None,
+    location: str,
+) -> dict[str, Any]:
+    """One user's report object, in its documented key order (shared by the per-record and batch paths)."""
+    return {
+        "source_id": source_id,
+        "username": username,
+        "decision": str(decision),
+        "strategy": strategy,
+        "password": password,
+        "algorithm": algorithm,
+        "state": STATE_FOR[decision],
+        "reasons": reasons,
+        "groups": list(groups),
+        "enabled": enabled,
+        "import_file": import_file,
+        "import_line": import_line,
+        "location": location,
+    }
+
+
+def fingerprint_line(
+    source_id: str,
+    username: str,
+    attributes: dict[str, str],
+    strategy: str | None,
+    password: str | None,
+    algorithm: str | None,
+    groups: tuple[str, ...],
+    enabled: bool,
+) -> bytes:
+    """What apply would send for one user (id, name, attributes, password handling, groups), as the
+    bytes the saved plan's source fingerprint hashes."""
+    return orjson.dumps(
+        (source_id, username, attributes, strategy, password, algorithm, groups, enabled),
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE,
+    )

@@ -80,10 +80,25 @@ def choose_strategy(
     if importable is None and stored is not None:
         importable = cognito_import(stored)
     fmt = stored.format if stored is not None else None
+    return choose_for_format(
+        fmt, user.enabled, method=method, without_hash=without_hash, importable=importable
+    )
+
+
+def choose_for_format(
+    fmt: str | None,
+    enabled: bool,
+    *,
+    method: str,
+    without_hash: str,
+    importable: Importable | NotImportable | None,
+) -> Decision:
+    """``choose_strategy`` for a hash of format ``fmt`` whose ``cognito_import`` is ``importable`` (both
+    None: no hash), for callers that hold no ``LegacyUser`` (the batch planner)."""
     if isinstance(importable, Importable):
-        return _decide(method, without_hash, user.enabled, fmt, importable.algorithm, importable.summary)
+        return _decide(method, without_hash, enabled, fmt, importable.algorithm, importable.summary)
     why = importable.reason if importable is not None else None
-    return _decide(method, without_hash, user.enabled, fmt, None, why)
+    return _decide(method, without_hash, enabled, fmt, None, why)
 
 
 # ── the rules, cached per distinct input ───────────────────────────────────────────────────────────

@@ -7,7 +7,7 @@ record, the place and the rule, so that the planner can give every source user a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Protocol
@@ -127,6 +127,27 @@ class SourceIssue:
 
 
 SourceRecord = LegacyUser | SourceIssue
+
+
+@dataclass(frozen=True, slots=True)
+class UserColumns:
+    """A batch of source users as columns, for planning many at once (``planner.batch``).
+
+    Position ``i`` of every column is one user. Where ``ordinary[i]`` is true, ``record(i)`` would be the
+    ``LegacyUser`` these values describe (``mfa_enabled`` and ``status`` unknown, the password hash with
+    its detected format, ``fields`` without the hash column); anywhere else only ``record(i)`` says what
+    the user is (an issue, or values that needed converting).
+    """
+
+    source_ids: Sequence[str]
+    usernames: Sequence[str]
+    password_hashes: Sequence[str | None]
+    enabled: Sequence[bool]
+    groups: Sequence[tuple[str, ...]]
+    fields: Mapping[str, Sequence[Any]]
+    ordinary: list[bool]
+    record: Callable[[int], SourceRecord]
+    locations: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)

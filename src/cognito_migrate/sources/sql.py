@@ -27,6 +27,7 @@ from cognito_migrate.sources.records import (
     IssueKind,
     SourceIssue,
     SourceRecord,
+    UserColumns,
     build_legacy_user,
     build_password_hash,
 )
@@ -36,6 +37,7 @@ T = TypeVar("T")
 _LISTED_NAMES = 30  # how many table or column names an error message lists
 # Values that go into LegacyUser.fields as they are (field_value would return them unchanged).
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+_KNOWN_GROUPS = 10_000  # distinct group cells remembered by columns()
 
 
 class SqlTable:
@@ -57,6 +59,19 @@ class SqlTable:
         return f"{what} in {self._database.shown}"
 
     def records(self) -> Iterator[SourceRecord]:
+        for reader, batches in self._read():
+            yield from reader.records(batches)
+
+    def column_batches(self) -> Iterator[UserColumns]:
+        """The same users as ``records()``, a fetched batch at a time as columns (see ``UserColumns``)."""
+        for reader, batches in self._read():
+            number = 1
+            for rows in batches:
+                yield reader.columns(rows, number)
+                number += len(rows)
+
+    def _read(self) -> Iterator[tuple[_RowReader, Iterator[Sequence[Sequence[Any]]]]]:
+        """The query's reader and its row batches, while the connection is open (one pass)."""
         config = self._config
         setting = "[source] table" if config.table else "[source] query"
         statement = self._select if self._select is not None else _user_query(config.query or "")
@@ -68,7 +83,7 @@ class SqlTable:
                 if not result.returns_rows:
                     raise ConfigError(f"{setting}: returns no rows; expected a SELECT with one row per user")
                 reader = _RowReader(config, list(result.keys()), where)
-                yield from reader.records(row_batches(result, config.batch_size))
+                yield reader, row_batches(result, config.batch_size)
 
     def group_definitions(self) -> list[GroupDefinition]:
         return []  # a column of group names says nothing about descriptions or precedence
@@ -132,8 +147,87 @@ class _RowReader:
         self._groups = (config.groups_column, positions.get(config.groups_column or ""))
         self._id_column = config.id_column
         self._username_column = config.username_column
+        self._known_groups: dict[Any, tuple[str, ...]] = {None: (), "": ()}
 
-    def records(self, batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[SourceRecord]:
+    def columns(self, rows: Sequence[Sequence[Any]], first: int) -> UserColumns:
+        """``rows`` (numbered from ``first``) as columns; a row is ``ordinary`` when ``records()`` would
+        build its user from exactly the values in the columns (text or integer id and username, a 0/1
+        enabled flag, group names as text, plain field values); any other row is left to ``records()``."""
+        names = self._columns
+        count = len(rows)
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        plain = _PLAIN_TYPES
+        if plain.issuperset(map(type, chain.from_iterable(rows))):
+            ordinary = [True] * count
+        else:
+            ordinary = [plain.issuperset(map(type, row)) for row in rows]
+        source_ids = _plain_identifiers(values[self._id])
+        usernames = _plain_identifiers(values[self._username])
+        if None in source_ids or None in usernames:
+            for index, (source_id, username) in enumerate(zip(source_ids, usernames, strict=True)):
+                if source_id is None or username is None:
+                    ordinary[index] = False
+        enabled: Sequence[bool | None] = [True] * count
+        if self._enabled[1] is not None:
+            flags = values[self._enabled[1]]
+            if set(map(type, flags)) <= {int} and set(flags) <= {0, 1}:
+                enabled = list(map(bool, flags))
+            else:
+                enabled = [
+                    value == 1 if type(value) in (int, bool) and value in (0, 1) else None for value in flags
+                ]
+        groups: Sequence[tuple[str, ...] | None] = [()] * count
+        if self._groups[1] is not None:
+            cells = values[self._groups[1]]
+            # Text cells are looked up at C speed (lists from database arrays are not hashable).
+            text = set(map(type, cells)) <= {str, type(None)}
+            groups = list(map(self._known_groups.get, cells)) if text else [None] * count
+            if None in groups:
+                groups = [
+                    found if found is not None else self._group_names(cell)
+                    for found, cell in zip(groups, cells, strict=True)
+                ]
+        if None in enabled or None in groups:
+            for index, (flag, names_of) in enumerate(zip(enabled, groups, strict=True)):
+                if flag is None or names_of is None:
+                    ordinary[index] = False
+        fields = {name: values[index] for index, name in enumerate(names)}  # the last of a name wins
+        hashes: Sequence[str | None] = [None] * count
+        if self._hash is not None:
+            stored = fields.pop(names[self._hash])
+            if set(map(type, stored)) == {str}:
+                hashes = list(map(str.strip, stored))
+                if "" in hashes:
+                    hashes = [value or None for value in hashes]
+            else:
+                hashes = [value.strip() or None if type(value) is str else None for value in stored]
+                for index, value in enumerate(stored):
+                    if value is not None and type(value) is not str:  # records() reads it as text
+                        ordinary[index] = False
+        return UserColumns(
+            source_ids, usernames, hashes, enabled, groups, fields, ordinary,  # type: ignore[arg-type]
+            lambda index: next(self.records([rows[index : index + 1]], first + index)),
+            [f"{self._where} row {number}" for number in range(first, first + count)],
+        )  # fmt: skip
+
+    def _group_names(self, value: Any) -> tuple[str, ...] | None:
+        """A groups cell as ``records()`` reads it, for text (remembered: few distinct ones); None for
+        anything else, or text it refuses."""
+        if value is None or value == "":
+            return ()
+        if type(value) is not str:
+            return None
+        known = self._known_groups.get(value)
+        if known is None:
+            try:
+                known = group_names(value)
+            except ValueError:
+                return None
+            if len(self._known_groups) < _KNOWN_GROUPS:
+                self._known_groups[value] = known
+        return known
+
+    def records(self, batches: Iterable[Sequence[Sequence[Any]]], first: int = 1) -> Iterator[SourceRecord]:
         """One record per row, rows numbered from 1 across the batches.
 
         This loop runs once per user of tables with millions of them, so it is written for speed:
@@ -149,7 +243,7 @@ class _RowReader:
         enabled_column, enabled_at = self._enabled
         groups_column, groups_at = self._groups
         plain = _PLAIN_TYPES
-        number = 0
+        number = first - 1
         for rows in batches:
             # One pass over the whole batch finds whether any value needs converting (a date, bytes,
             # a Decimal); usually none does, and then no row is checked on its own.
@@ -229,6 +323,24 @@ def _read(column: str | None, reader: Callable[[Any], T], value: Any) -> T:
         return reader(value)
     except ValueError as exc:
         raise ValueError(f"column {column}: {exc}") from None
+
+
+def _plain_identifiers(values: Sequence[Any]) -> list[str | None]:
+    """``_plain_identifier`` of each value; whole columns of integers or of text at C speed."""
+    types = set(map(type, values))
+    if types == {int}:
+        return list(map(str, values))
+    if types == {str}:
+        stripped: list[str | None] = list(map(str.strip, values))
+        return stripped if "" not in stripped else [text or None for text in stripped]
+    return [_plain_identifier(value) for value in values]
+
+
+def _plain_identifier(value: Any) -> str | None:
+    """An id or user name as ``records()`` reads text and integers; None for an empty or other value."""
+    if type(value) is str:
+        return value.strip() or None
+    return str(value) if type(value) is int else None
 
 
 def _identifier(value: Any) -> str | None:

@@ -21,7 +21,7 @@ length, their accepted form being undocumented.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Final
 
@@ -265,6 +265,29 @@ class AttributeRules:
                         found = []
                     found.append(required(name))
         return () if found is None else tuple(found)
+
+    def accepts_column(self, name: str, values: Sequence[str | None]) -> list[bool]:
+        """For each value of attribute ``name``: True when ``__call__`` surely finds nothing about it
+        (absent, or short and passing the C-speed acceptance test); False: only ``__call__`` can tell."""
+        checks = self._checks.get(name)
+        if checks is None:
+            return [not value for value in values]  # an unknown attribute is a finding when present
+        quick, check = checks
+        if (
+            None not in values
+            and max(map(len, values), default=0) <= _SURELY_SHORT  # type: ignore[arg-type]
+            and (check is None or (quick is not None and all(map(quick, values))))  # type: ignore[arg-type]
+        ):
+            return [True] * len(values)  # the usual column: present, short, passing, tested at C speed
+        if check is None:
+            return [not value or len(value) <= _SURELY_SHORT for value in values]
+        if quick is None:
+            return [not value for value in values]
+        return [not value or (len(value) <= _SURELY_SHORT and bool(quick(value))) for value in values]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return self._required
 
     def immutable_written(self, attributes: Mapping[str, str]) -> tuple[Finding, ...]:
         """``attribute.immutable`` for each immutable attribute an update would write."""

@@ -15,7 +15,7 @@ without one in a pool whose MFA is ON must enrol at the next sign-in (and an imp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from cognito_migrate.planner.rules.findings import (
     AUTO_VERIFIED_NONE,
@@ -57,6 +57,21 @@ def auto_verified_check(auto_verified: Iterable[str]) -> AttributesCheck:
         return None
 
     return auto_verified_rule
+
+
+def auto_verified_alike(columns: Mapping[str, Sequence[str | None]], count: int) -> bool:
+    """Whether ``auto_verified_rule`` must answer the same for ``count`` users whose attributes are
+    ``columns`` (absent: None): it reads only whether each ``_VERIFIED_FLAG`` flag is ``"true"`` and
+    whether its attribute has a value, so one constant flag column and one all-or-nothing value column
+    each give every user the same answer."""
+    for name, flag in _VERIFIED_FLAG.items():
+        flags = columns.get(flag)
+        values = columns.get(name)
+        if flags is not None and len(set(flags)) > 1:
+            return False
+        if values is not None and count and None in values and values.count(None) != count:
+            return False
+    return True
 
 
 def _verified_without_value(flag: str, name: str) -> Finding:

@@ -31,13 +31,13 @@ by side); each question to a real ``ExistingUsers`` adds its own lookup time (up
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from cognito_migrate.planner.profile import PoolProfile
 from cognito_migrate.planner.rules.attributes import AttributeRules
 from cognito_migrate.planner.rules.candidate import Candidate
 from cognito_migrate.planner.rules.findings import Finding
-from cognito_migrate.planner.rules.pool import auto_verified_check, mfa_check
+from cognito_migrate.planner.rules.pool import auto_verified_alike, auto_verified_check, mfa_check
 from cognito_migrate.planner.rules.uniqueness import ExistingUsersLike, PoolUniqueness, SourceUniqueness
 from cognito_migrate.planner.rules.username import (
     UsernameCheck,
@@ -45,6 +45,7 @@ from cognito_migrate.planner.rules.username import (
     alias_format_check,
     sign_in_format_check,
     username_shape,
+    usernames_shaped,
 )
 
 _SIGN_IN_KINDS = ("email", "phone_number")
@@ -120,6 +121,57 @@ class RuleSet:
             if found:
                 findings.extend(found)
         return findings
+
+    def accepts_batch(
+        self,
+        usernames: Sequence[str],
+        columns: Sequence[tuple[str, Sequence[str | None]]],
+        attributes: Sequence[Mapping[str, str]],
+        *,
+        mfa_enabled: bool | None = None,
+    ) -> list[bool] | None:
+        """For users to be created (not updated), one per position: True when ``check()`` would surely
+        find nothing but duplicates (claim those with ``claim_all``), False when only ``check()`` can
+        tell. ``columns`` holds the users' attributes by name, ``attributes`` the same per user.
+
+        Uses only the acceptance tests ``check()`` itself starts with, so a True never hides a finding.
+        None when this pool's rules have no batch form (it signs in by email or phone, or already has
+        users the candidates might be).
+        """
+        if self._sign_in or (self._pool is not None and not self._pool.pool_is_empty):
+            return None
+        if self._mfa is not None and self._mfa(mfa_enabled) is not None:
+            return [False] * len(usernames)
+        accepted = [True] * len(usernames)
+        for username_check in self._username_checks:
+            if username_check is username_shape and usernames_shaped(usernames):
+                continue
+            accepted = [
+                ok and found is None
+                for ok, found in zip(accepted, map(username_check, usernames), strict=True)
+            ]
+        by_name = dict(columns)
+        for name, values in columns:
+            passes = self._attributes.accepts_column(name, values)
+            if False in passes:
+                accepted = [ok and passed for ok, passed in zip(accepted, passes, strict=True)]
+        for name in self._attributes.required:
+            present = by_name.get(name)
+            if present is None or None in present:
+                accepted = [
+                    ok and bool(user.get(name)) for ok, user in zip(accepted, attributes, strict=True)
+                ]
+        auto_verified = self._auto_verified
+        if attributes and auto_verified_alike(by_name, len(attributes)):
+            return accepted if auto_verified(attributes[0]) is None else [False] * len(accepted)
+        return [ok and auto_verified(user) is None for ok, user in zip(accepted, attributes, strict=True)]
+
+    def claim_all(
+        self, source_ids: Sequence[str], usernames: Sequence[str], attributes: Sequence[Mapping[str, str]]
+    ) -> bool:
+        """Record a run of accepted users' unique values, as ``check()`` does one by one; False (and
+        nothing recorded) when any of them would be a duplicate: then ``check()`` them one by one."""
+        return self._source.claim_all(source_ids, usernames, attributes)
 
     def existing_username(self, candidate: Candidate) -> str | None:
         """The pool username of ``candidate`` if the pool already has this user (same legacy id in the

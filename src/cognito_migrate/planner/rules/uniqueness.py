@@ -24,7 +24,7 @@ false duplicate; exact strings were preferred.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Protocol
 
 from cognito_migrate.planner.profile import PoolProfile
@@ -162,6 +162,35 @@ class SourceUniqueness:
                 )
         return () if found is None else tuple(found)
 
+    def claim_all(
+        self, source_ids: Sequence[str], usernames: Sequence[str], attributes: Sequence[Mapping[str, str]]
+    ) -> bool:
+        """``claim()`` for a run of users at once, when none of them would get a finding: claims their
+        values and returns True. Claims nothing and returns False when any value is claimed already,
+        twice in the run, or the pool signs in by email/phone; then ``claim()`` them one by one."""
+        if self._sign_in:
+            return False
+        fold = self._fold_username
+        keys = list(usernames) if fold is None else list(map(fold, usernames))
+        if len(set(keys)) != len(keys) or not self._usernames.keys().isdisjoint(keys):
+            return False
+        claims: list[tuple[dict[str, str], list[str], list[str]]] = []
+        for name, value_fold, flag, table in self._by_attribute:
+            values, owners = [], []
+            for source_id, user in zip(source_ids, attributes, strict=True):
+                value = user.get(name)
+                if not value or (flag is not None and user.get(flag) != "true"):
+                    continue
+                values.append(value if value_fold is None else value_fold(value))
+                owners.append(source_id)
+            if len(set(values)) != len(values) or not table.keys().isdisjoint(values):
+                return False
+            claims.append((table, values, owners))
+        self._usernames.update(zip(keys, source_ids, strict=True))
+        for table, values, owners in claims:
+            table.update(zip(values, owners, strict=True))
+        return True
+
 
 class PoolUniqueness:
     """Users already in the pool: who the candidate already is there, and which of its unique values
@@ -183,6 +212,11 @@ class PoolUniqueness:
             elif name in profile.alias_attributes:
                 attributes.append((name, _VERIFIED_FLAG.get(name)))
         self._attributes = tuple(attributes)
+
+    @property
+    def pool_is_empty(self) -> bool:
+        """Whether the pool has no users at all, so that no candidate can be or collide with one."""
+        return getattr(self._existing, "count", None) == 0
 
     def existing_username(self, candidate: Candidate) -> str | None:
         """The pool username of this very user if the pool has it already, else ``None``.
