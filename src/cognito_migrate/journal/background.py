@@ -130,8 +130,10 @@ def _peak_kib() -> int:
                 return int(line.split()[1])
     except OSError:
         pass
-    import resource
-
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
