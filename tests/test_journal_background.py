@@ -70,3 +70,18 @@ def test_the_writers_error_reaches_the_planner(tmp_path: Path) -> None:
 
     with pytest.raises(JournalError, match=r"journal writer failed: .*FOREIGN KEY constraint failed"):
         plan_into_a_missing_run()
+
+
+def test_without_a_python_to_start_the_rows_are_written_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.frozen", True, raising=False)  # as in a frozen build
+    path = tmp_path / "j.sqlite"
+    with Journal.open(path) as journal:
+        run = journal.start_run("plan")
+    with BackgroundPlanRows(path, run) as writer:
+        writer.put(rows(0, 7000))
+        writer.put(rows(6999, 2))
+
+    assert writer.result == AddResult(added=7001, unchanged=1)
+    assert writer.peak_kib is None  # no writer process

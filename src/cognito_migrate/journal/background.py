@@ -24,6 +24,7 @@ import pickle
 import signal
 import subprocess
 import sys
+from dataclasses import astuple
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
@@ -31,6 +32,7 @@ from typing import IO, Any, Self
 from cognito_migrate.errors import JournalError
 from cognito_migrate.journal.changes import PlanRow
 from cognito_migrate.journal.records import AddResult
+from cognito_migrate.journal.store import Journal
 
 _BATCH_SIZE = 5000  # users per journal transaction
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding cognito_migrate
@@ -42,10 +44,18 @@ class BackgroundPlanRows:
     def __init__(self, journal_path: Path, run_id: int) -> None:
         self._command = [sys.executable, "-m", __name__, str(journal_path), str(run_id)]
         self._process: subprocess.Popen[bytes] | None = None
+        # Where no Python can be started (a frozen build: sys.executable is the program itself), the
+        # rows are written here, in the planner's process, as before there was a writer process.
+        self._inline: tuple[Journal, int] | None = None
+        self._journal_path = journal_path
         self.result: AddResult | None = None
         self.peak_kib: int | None = None  # the writer's peak resident memory, as it reported it
 
     def __enter__(self) -> Self:
+        if getattr(sys, "frozen", False) or not sys.executable:
+            self._inline = (Journal.open(self._journal_path), int(self._command[-1]))
+            self.result = AddResult()
+            return self
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": _PACKAGE_ROOT + (os.pathsep + path if path else "")}
         self._process = subprocess.Popen(
@@ -56,6 +66,13 @@ class BackgroundPlanRows:
     def put(self, rows: list[PlanRow]) -> None:
         """Send rows to the writer; raises ``JournalError`` if it has stopped."""
         if not rows:
+            return
+        if self._inline is not None:
+            journal, run_id = self._inline
+            added = journal.add_plan_rows(run_id, rows, batch_size=_BATCH_SIZE)
+            self.result = AddResult(
+                *(a + b for a, b in zip(astuple(self.result or AddResult()), astuple(added), strict=True))
+            )
             return
         assert self._process is not None
         assert self._process.stdin is not None
@@ -75,6 +92,10 @@ class BackgroundPlanRows:
             raise JournalError("the journal writer stopped without writing the plan's users")
 
     def _finish(self) -> None:
+        if self._inline is not None:
+            self._inline[0].close()
+            self._inline = None
+            return
         process = self._process
         if process is None or process.stdout is None:
             return
@@ -107,8 +128,6 @@ def _rows(source: IO[bytes]) -> Any:
 def _main(journal_path: str, run_id: int) -> None:
     """The writer process: rows from stdin into the journal until it closes; the outcome to stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the planner decides when to stop, by closing the pipe
-    from cognito_migrate.journal.store import Journal
-
     reply: tuple[Any, ...]
     try:
         with Journal.open(journal_path) as journal:
