@@ -21,6 +21,7 @@ from cognito_migrate.planner import batch
 from cognito_migrate.planner.plan import PlanOutcome, make_plan
 
 BCRYPT = "$2b$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+MD5 = "5f4dcc3b5aa765d61d8327deb882cf99"  # a hash neither Cognito nor the trigger takes
 ODD_USERS: list[tuple[Any, ...]] = [
     # id, username, email, password, is_active, given_name, roles
     ("  77 ", "Spaced", " Spaced@Example.org ", BCRYPT, 1, "Sp", "staff"),  # text id with padding
@@ -30,7 +31,7 @@ ODD_USERS: list[tuple[Any, ...]] = [
     (81, "bademail", "not-an-email", BCRYPT, 1, "D", ""),  # rejected by the email rule
     (82, "nohash", "nohash@example.org", None, 1, "E", ""),  # no hash: another strategy
     (83, "cost13", "c13@example.org", "$2b$13$" + "x" * 53, 1, "F", ""),  # not importable: jit
-    (84, "md5", "md5@example.org", "5f4dcc3b5aa765d61d8327deb882cf99", 1, "G", ""),
+    (84, "md5", "md5@example.org", MD5, 1, "G", ""),
     (85, "disabled", "off@example.org", BCRYPT, 0, "H", "gpu"),  # migrates, disabled after
     (86, "comma", "comma@example.org", BCRYPT, 1, "Smith, Jr", "a, b ,a"),  # escaped cell, groups
     (87, "noname", "noname@example.org", BCRYPT, 1, None, ""),  # an attribute left out
@@ -264,3 +265,36 @@ def test_batches_plan_a_server_database_exactly_as_record_by_record(
     assert_same_plan(*outcomes)
     assert outcomes[0].counts.decisions["migrate"] > 350
     assert sum(fast_run_sizes) > 350
+
+
+@pytest.mark.parametrize("without_hash", ["reset-required", "temporary-password"])
+def test_users_without_a_usable_hash_plan_the_same_in_batches(
+    local_cognito: LocalCognito, tmp_path: Path, without_hash: str, fast_run_sizes: list[int]
+) -> None:
+    # Every third user has no hash, every third an md5 one Cognito cannot import: RESET_REQUIRED rows in
+    # their own import file (batched), or admin users with temporary passwords (record by record).
+    db = tmp_path / "users.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (id, username, email, password, is_active, given_name, roles)")
+        conn.executemany(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(i, f"user{i}", f"user{i}@example.org", [BCRYPT, None, MD5][i % 3], int(i % 10 != 0),
+              f"Given {i}", "") for i in range(300)],
+        )  # fmt: skip
+    pool_id = local_cognito.client("cognito-idp").create_user_pool(
+        PoolName="batch", AutoVerifiedAttributes=["email"], Schema=SCHEMA
+    )["UserPool"]["Id"]
+    outcomes = []
+    for use_batches in (True, False):
+        path = plan_file(tmp_path / f"batch-{use_batches}", db, local_cognito, pool_id)
+        path.write_text(path.read_text() + f'[strategy]\nwithout_hash = "{without_hash}"\n')
+        outcomes.append(make_plan(load_plan_file(path), settings=local_cognito.settings(), batch=use_batches))
+
+    assert_same_plan(*outcomes)
+    strategies = outcomes[0].counts.by_strategy
+    if without_hash == "reset-required":
+        assert strategies["csv-import"] == 300
+        assert sum(fast_run_sizes) > 250  # the RESET_REQUIRED users too
+    else:
+        assert strategies["admin"] == 200
+        assert 90 <= sum(fast_run_sizes) <= 100  # only those with their hash

@@ -6,8 +6,9 @@ plans a fetched batch column by column instead, and only for what it can prove o
 goes through the very functions the per-record path uses (the source's readers, the mapper's value
 functions, the rules' own acceptance tests, ``cognito_import``, the strategy's decision table, the CSV
 writer's cells), mapped over columns; a user any of them does not accept outright — a value needing
-conversion, a rule that might find something, a duplicate, a hash Cognito cannot import — goes back to
-the per-record path, in source order. So every rejection and its message still come from one place,
+conversion, a rule that might find something, a duplicate, a user the strategy sends to the admin API or
+the trigger — goes back to the per-record path, in source order. Batches hold users imported by CSV,
+with their hash or RESET_REQUIRED. So every rejection and its message still come from one place,
 and the two paths claim usernames in the same tables, in the same order.
 
 A batch planner exists only when the whole plan has a column form (``BatchPlanner.create``): a source
@@ -42,7 +43,8 @@ WriterFor = Callable[[str | None], ImportCsvWriter]
 
 @dataclass(frozen=True, slots=True)
 class FastRun:
-    """Consecutive source users that all migrate by CSV import with their hash, with what to write."""
+    """Consecutive source users that all migrate by CSV import (with their hash, or RESET_REQUIRED), with
+    what to write."""
 
     source_ids: Sequence[str]
     usernames: Sequence[str]
@@ -132,8 +134,6 @@ class BatchPlanner:
     def _fast_users(self, batch: UserColumns) -> dict[int, tuple[Any, ...]] | None:
         """Position → one fast user's values, for every user of the batch that is surely ordinary."""
         keep = [index for index, ordinary in enumerate(batch.ordinary) if ordinary]
-        hashes = [batch.password_hashes[index] for index in keep]
-        keep = [index for index, value in zip(keep, hashes, strict=True) if value is not None]
         source_ids = [batch.source_ids[index] for index in keep]
         usernames = [batch.usernames[index] for index in keep]
         fields = {name: [column[index] for index in keep] for name, column in batch.fields.items()}
@@ -154,26 +154,32 @@ class BatchPlanner:
 
         method, without_hash = self._strategy.method, self._strategy.without_hash
         enabled = [batch.enabled[index] for index in keep]
-        classified = cognito_import_all([batch.password_hashes[index] or "" for index in keep])
+        hashes = [batch.password_hashes[index] for index in keep]
+        imported = iter(cognito_import_all([value for value in hashes if value is not None]))
+        no_hash: tuple[None, None] = (None, None)
+        classified = [no_hash if value is None else next(imported) for value in hashes]
         importable = [found for _, found in classified]
         decisions = [
             choose_for_format(fmt, flag, method=method, without_hash=without_hash, importable=found)
             for (fmt, found), flag in zip(classified, enabled, strict=True)
         ]
         rows: list[str | None] = [None] * len(keep)
-        for algorithm in {decision.algorithm for decision in decisions if decision.algorithm}:
+        # Users imported with their hash, or RESET_REQUIRED (algorithm None); admin and jit users write
+        # other files, and are left to the per-record path.
+        for algorithm in {decision.algorithm for decision in decisions if decision.strategy == "csv-import"}:
             mine = [
                 position
                 for position, (decision, found) in enumerate(zip(decisions, importable, strict=True))
-                if decision.algorithm == algorithm
-                and decision.strategy == "csv-import"
-                and decision.password == "hash"  # noqa: S105 - a password handling, not a password
-                and isinstance(found, Importable)
+                if decision.strategy == "csv-import"
+                and decision.algorithm == algorithm
+                and (
+                    isinstance(found, Importable) if algorithm else decision.password == "reset-required"  # noqa: S105 - a handling, not a password
+                )
             ]
             made = self._writer_for(algorithm).rows_of(
                 [usernames[position] for position in mine],
                 [(name, [column[position] for position in mine]) for name, column in columns],
-                [importable[position].value for position in mine],  # type: ignore[union-attr]
+                [importable[position].value for position in mine] if algorithm else None,  # type: ignore[union-attr]
             )
             for position, row in zip(mine, made, strict=True):
                 rows[position] = row

@@ -307,7 +307,7 @@ def _count(counts: PlanCounts, examples: dict[str, list[str]], plan: UserPlan) -
 
 
 def _count_run(counts: PlanCounts, run: FastRun) -> None:
-    """``_count`` for a batch planner's run: every user migrates by CSV import with their hash."""
+    """``_count`` for a batch planner's run: every user migrates by CSV import, created (never updated)."""
     counts.decisions[Verdict.MIGRATE] += len(run.source_ids)
     for decision in run.decisions:
         counts.migrations[decision.strategy, decision.password, decision.algorithm or ""] += 1
