@@ -198,6 +198,25 @@ def test_counts_cover_every_state(journal: Journal) -> None:
 # ---------------------------------------------------------------- planning
 
 
+def test_a_first_plan_with_an_id_twice_is_decided_as_one_user_at_a_time(journal: Journal) -> None:
+    # A first plan skips looking users up until one is found journaled already: then it must still
+    # decide the repeated id against its first decision, whether in the same batch or a later one.
+    run = journal.start_run("plan")
+    users = [
+        *planned("a"),
+        PlannedUser("a", "user-a", None, S.REJECTED, "duplicate id"),  # the same batch, nothing looked up
+        *planned("b", "c", "d"),
+        PlannedUser("b", "user-b", None, S.REJECTED, "duplicate id"),  # a later batch: its INSERT fails
+        *planned("e"),
+    ]
+
+    assert journal.add_users(run, users, batch_size=2) == AddResult(added=5, updated=2)
+    for source_id in ("a", "b"):
+        assert [event.to_state for event in journal.history(source_id)] == [S.PLANNED, S.REJECTED]
+    counts = journal.counts()
+    assert (counts[S.PLANNED], counts[S.REJECTED]) == (3, 2)
+
+
 def test_replanning_is_idempotent_and_keeps_users_past_planning(journal: Journal) -> None:
     run = journal.start_run("plan")
     first = [

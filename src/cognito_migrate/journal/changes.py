@@ -24,7 +24,7 @@ PlanRow = tuple[str, str, str | None, UserState, str | None]
 
 
 def plan_users(
-    conn: sqlite3.Connection, run_id: int, users: Sequence[PlanRow], now: str
+    conn: sqlite3.Connection, run_id: int, users: Sequence[PlanRow], now: str, *, assume_new: bool = False
 ) -> Counter[PlanOutcome]:
     """Enter or re-plan a batch of users; a user already past planning is kept as it is.
 
@@ -33,7 +33,8 @@ def plan_users(
     finds the users already in the journal, and the rows to write go to SQLite in a few multi-row
     statements. A million users are a million times this loop's body, so it stays small.
     """
-    known = _planned_rows(conn, users)
+    # assume_new: the caller knows none of these users is journaled yet (if one is, the INSERT fails).
+    known = {} if assume_new else _planned_rows(conn, users)
     allowed = ALLOWED
     outcomes: Counter[PlanOutcome] = Counter()
     new_rows: list[Any] = []  # users' columns, flattened: see _INSERT_USERS

@@ -296,8 +296,22 @@ class Journal:
         """``add_users`` for users as plain tuples, whose states the caller guarantees are planned,
         rejected or skipped (the planner's verdicts): a million ``PlannedUser`` objects cost seconds."""
         outcomes: Counter[PlanOutcome] = Counter()
+        # A first plan enters every user new, so it need not look each batch's users up first: a user
+        # the journal has after all (an id twice in the source) fails the batch's INSERT on the unique
+        # source_id, the batch is rolled back, and from then on every batch is looked up.
+        assume_new = self._fetch_one("SELECT 1 FROM users LIMIT 1") is None
         # The chunk is built before the lock is taken, so a slow source never holds up other writers.
         for chunk in _chunks(rows, batch_size):
+            if assume_new:
+                try:
+                    with self._writing() as conn:
+                        batch = plan_users(conn, run_id, chunk, utc_now(), assume_new=True)
+                    outcomes += batch
+                    continue
+                except JournalError as exc:
+                    if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                        raise
+                    assume_new = False
             with self._writing() as conn:
                 batch = plan_users(conn, run_id, chunk, utc_now())
             outcomes += batch  # counted only once the batch is committed
