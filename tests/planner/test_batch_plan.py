@@ -203,10 +203,9 @@ def test_a_disagreement_turns_batches_off_and_the_plan_stays_right(
         found = fast_users(self, columns)
         if found is None:
             return None
-        return {
-            i: (*user[:3], dataclasses.replace(user[3], reason="wrong"), *user[4:])
-            for i, user in found.items()
-        }
+        position_of, fast = found
+        wrong_reasons = [dataclasses.replace(decision, reason="wrong") for decision in fast.decisions]
+        return position_of, dataclasses.replace(fast, decisions=wrong_reasons)
 
     monkeypatch.setattr(batch.BatchPlanner, "_fast_users", wrong)
     db = users_table(tmp_path / "users.sqlite", 300, seed=2)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from cognito_migrate.config.models import StrategyConfig
 from cognito_migrate.mapping import AttributeMapper
@@ -39,6 +39,7 @@ from cognito_migrate.strategies.csv_import import ImportCsvWriter
 log = logging.getLogger(__name__)
 
 WriterFor = Callable[[str | None], ImportCsvWriter]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,14 @@ class FastRun:
     enabled: Sequence[bool]
     rows: Sequence[str]  # each user's import CSV row, for the writer of its algorithm
     locations: Sequence[str]
+
+    def slice(self, start: int, stop: int) -> FastRun:
+        """Users ``start`` to ``stop`` (list slices: copied at C speed)."""
+        part = slice(start, stop)
+        return FastRun(
+            self.source_ids[part], self.usernames[part], self.attributes[part], self.decisions[part],
+            self.groups[part], self.enabled[part], self.rows[part], self.locations[part],
+        )  # fmt: skip
 
 
 class BatchPlanner:
@@ -96,22 +105,24 @@ class BatchPlanner:
     def split(self, batch: UserColumns) -> Iterator[FastRun | SourceRecord]:
         """The batch's users in source order: runs of fast users, and records for the per-record path."""
         count = len(batch.ordinary)
-        fast = self._fast_users(batch) if self.enabled else None
-        if fast is None:
+        found = self._fast_users(batch) if self.enabled else None
+        if found is None:
             for index in range(count):
                 yield batch.record(index)
             return
+        position_of, fast = found
         index = 0
         probed = False
         while index < count:
-            if index not in fast:
+            if position_of[index] < 0:
                 yield batch.record(index)
                 index += 1
                 continue
             end = index
-            while end < count and end in fast:
+            while end < count and position_of[end] >= 0:
                 end += 1
-            run = _run([fast[position] for position in range(index, end)])
+            # Consecutive fast users sit at consecutive positions of the fast columns.
+            run = fast.slice(position_of[index], position_of[end - 1] + 1)
             if not probed:
                 probed = True
                 if not self._agrees(batch.record(index), run):
@@ -131,12 +142,18 @@ class BatchPlanner:
                     yield batch.record(position)
             index = end
 
-    def _fast_users(self, batch: UserColumns) -> dict[int, tuple[Any, ...]] | None:
-        """Position → one fast user's values, for every user of the batch that is surely ordinary."""
+    def _fast_users(self, batch: UserColumns) -> tuple[list[int], FastRun] | None:
+        """The batch's surely ordinary users as columns (a ``FastRun`` that is not yet a run: only its
+        positions marked in the list are fast), and for each batch position its position there, or -1."""
+        count = len(batch.ordinary)
         keep = [index for index, ordinary in enumerate(batch.ordinary) if ordinary]
-        source_ids = [batch.source_ids[index] for index in keep]
-        usernames = [batch.usernames[index] for index in keep]
-        fields = {name: [column[index] for index in keep] for name, column in batch.fields.items()}
+
+        def pick(column: Sequence[T]) -> list[T]:
+            return list(column) if len(keep) == count else [column[index] for index in keep]
+
+        source_ids = pick(batch.source_ids)
+        usernames = pick(batch.usernames)
+        fields = {name: pick(column) for name, column in batch.fields.items()}
         columns = self._mapper.map_columns(fields, source_ids)
         if columns is None:
             return None
@@ -153,8 +170,8 @@ class BatchPlanner:
             return None
 
         method, without_hash = self._strategy.method, self._strategy.without_hash
-        enabled = [batch.enabled[index] for index in keep]
-        hashes = [batch.password_hashes[index] for index in keep]
+        enabled = pick(batch.enabled)
+        hashes = pick(batch.password_hashes)
         imported = iter(cognito_import_all([value for value in hashes if value is not None]))
         no_hash: tuple[None, None] = (None, None)
         classified = [no_hash if value is None else next(imported) for value in hashes]
@@ -183,12 +200,13 @@ class BatchPlanner:
             )
             for position, row in zip(mine, made, strict=True):
                 rows[position] = row
-        return {
-            index: (source_ids[position], usernames[position], attributes[position], decisions[position],
-                    batch.groups[index], enabled[position], rows[position], batch.locations[index])
-            for position, index in enumerate(keep)
-            if accepted[position] and rows[position] is not None
-        }  # fmt: skip
+        position_of = [-1] * count
+        for position, index in enumerate(keep):
+            if accepted[position] and rows[position] is not None:
+                position_of[index] = position
+        fast = FastRun(source_ids, usernames, attributes, decisions, pick(batch.groups), enabled,
+                       rows, pick(batch.locations))  # type: ignore[arg-type]  # fmt: skip
+        return position_of, fast
 
     def _agrees(self, record: SourceRecord, run: FastRun) -> bool:
         """Whether the per-record path plans ``run``'s first user exactly as the run does."""
@@ -210,8 +228,3 @@ class BatchPlanner:
             password_hash=prepared.password_hash,
         )  # fmt: skip
         return row == run.rows[0]
-
-
-def _run(users: list[tuple[Any, ...]]) -> FastRun:
-    source_ids, usernames, attributes, decisions, groups, enabled, rows, locations = zip(*users, strict=True)
-    return FastRun(source_ids, usernames, attributes, decisions, groups, enabled, rows, locations)
