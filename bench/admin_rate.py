@@ -12,25 +12,18 @@ Run: ``.venv/bin/python bench/admin_rate.py [--users 2000] [--groups 1] [--worke
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from cognito_migrate.apply import ApplyProgress, apply_plan
 from cognito_migrate.aws.quotas import QuotaCategory, Quotas
-from cognito_migrate.aws.session import AwsSettings, StaticCredentials
 from cognito_migrate.config import load_plan_file
 from cognito_migrate.journal import Journal, UserState
 from cognito_migrate.planner.plan import make_plan
 from cognito_migrate.strategies.admin.runner import AdminResult
+from local_process import local_cognito_process
 
 
 class Clock(ApplyProgress):
@@ -46,34 +39,6 @@ class Clock(ApplyProgress):
     def admin_result(self, result: AdminResult) -> None:
         self.last = time.perf_counter()
         self.states[result.state] = self.states.get(result.state, 0) + 1
-
-
-@dataclass
-class LocalProcess:
-    endpoint_url: str
-    region: str
-
-    def settings(self) -> AwsSettings:
-        return AwsSettings(region=self.region, endpoint_url=self.endpoint_url,
-                           credentials=StaticCredentials("testing", "testing"))  # fmt: skip
-
-
-@contextmanager
-def local_cognito_process() -> Iterator[LocalProcess]:
-    """``cognito-migrate local serve --quotas aws-default`` in its own process, as Cognito is to a real
-    apply: the server's work does not compete with the client's for one interpreter's lock."""
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from cognito_migrate.cli import run; run()", "--json", "local", "serve",
-         "--port", "0", "--quotas", "aws-default"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        info = json.loads(server.stdout.readline())
-        yield LocalProcess(info["endpoint_url"], info["region"])
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -94,7 +59,7 @@ def main() -> None:
         ((category, quotas.rate_for(category) / calls) for category, calls in per_user.items() if calls),
         key=lambda item: item[1],
     )
-    with tempfile.TemporaryDirectory() as tmp, local_cognito_process() as local:
+    with tempfile.TemporaryDirectory() as tmp, local_cognito_process(quotas="aws-default") as local:
         work = Path(tmp)
         db = work / "users.sqlite"
         with sqlite3.connect(db) as conn:
