@@ -100,6 +100,9 @@ def make_plan(
     counts = PlanCounts()
     examples: dict[str, list[str]] = {}
     writers: dict[str | None, ImportCsvWriter] = {}
+    # Algorithms in the order their first user was written: the manifest lists the import files so, and
+    # the batch planner may make a writer (to format rows) before an earlier user writes to another.
+    written: dict[str | None, None] = {}
     admin = PayloadWriter(plan_dir, ADMIN_FILE)
     jit = PayloadWriter(plan_dir, JIT_FILE)
     fingerprint = hashlib.sha256()
@@ -125,6 +128,7 @@ def make_plan(
                     mfa_enabled=prepared.mfa_enabled,
                     password_hash=prepared.password_hash,
                 )
+                written.setdefault(plan.algorithm)
             except RowRejected as exc:
                 plan.decision, plan.strategy, plan.password, plan.algorithm = (
                     Verdict.REJECT, None, None, None,
@@ -155,9 +159,10 @@ def make_plan(
     def plan_run(run: FastRun, report: Any) -> list[PlanRow]:
         """Write a batch planner's run of csv-import users, as plan_record would one by one."""
         placed: list[tuple[str, int] | None] = [None] * len(run.source_ids)
-        for algorithm in {decision.algorithm for decision in run.decisions}:
+        for algorithm in dict.fromkeys(decision.algorithm for decision in run.decisions):
             mine = [i for i, decision in enumerate(run.decisions) if decision.algorithm == algorithm]
             where = writer_for(algorithm).add_rows([run.rows[i] for i in mine])
+            written.setdefault(algorithm)
             for i, spot in zip(mine, where, strict=True):
                 placed[i] = spot
         lines: list[bytes] = []
@@ -232,7 +237,7 @@ def make_plan(
         outcome = RunStatus.PARTIAL if counts.decisions[Verdict.REJECT] else RunStatus.COMPLETED
         journal.finish_run(run_id, outcome, calls=limiter.call_counts())
 
-    files = [file for writer in writers.values() for file in writer.close()]
+    files = [file for algorithm in written for file in writers[algorithm].close()]
     admin_file = admin.close()
     jit_file = jit.close()
     result = estimate(counts, quotas=limiter.quotas, existing_groups=profile.groups, import_files=len(files))
