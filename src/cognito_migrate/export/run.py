@@ -20,7 +20,7 @@ from cognito_migrate.aws.quotas import Quotas, parse_quota_flags
 from cognito_migrate.aws.ratelimit import RateLimiter
 from cognito_migrate.aws.session import AwsSettings
 from cognito_migrate.config.models import POOL_ID, CognitoSource
-from cognito_migrate.errors import ConfigError, TerminalError
+from cognito_migrate.errors import ConfigError
 from cognito_migrate.export.destinations import DEFAULT_PART_SIZE, Destination, Written, open_destination
 from cognito_migrate.export.formats import (
     CognitoImportCsvWriter,
@@ -29,7 +29,7 @@ from cognito_migrate.export.formats import (
     FlatCsvWriter,
     JsonLinesWriter,
 )
-from cognito_migrate.planner.pool_reader import STANDARD_ATTRIBUTES
+from cognito_migrate.planner.pool_reader import STANDARD_ATTRIBUTES, describe_pool
 from cognito_migrate.results import CommandResult, Outcome
 from cognito_migrate.sources.cognito_pool import CognitoPoolSource, region_of_pool
 from cognito_migrate.strategies.csv_import.csvfile import MAX_FILE_BYTES, MAX_USERS_PER_FILE, RowRejected
@@ -82,7 +82,7 @@ def export_pool(
     limiter = RateLimiter(Quotas.from_overrides(parse_quota_flags(quota_flags)))
     idp = settings.client("cognito-idp", rate_limiter=limiter)
     try:
-        pool = _describe_pool(idp, pool_id, settings)
+        pool = describe_pool(idp, pool_id, setting="--pool-id", region=settings.resolved_region())
         writer = _writer_for(format, idp, pool, include_groups=include_groups)
     finally:
         idp.close()
@@ -180,20 +180,6 @@ def _discard(destination: Destination) -> None:
             f"cognito-migrate: could not remove the incomplete export at {destination.description}: {exc}",
             file=sys.stderr,
         )
-
-
-def _describe_pool(idp: Any, pool_id: str, settings: AwsSettings) -> dict[str, Any]:
-    try:
-        with map_cognito_errors("DescribeUserPool"):
-            pool: dict[str, Any] = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-    except TerminalError as exc:
-        if exc.code != "ResourceNotFoundException":
-            raise
-        raise ConfigError(
-            f"--pool-id {pool_id!r}: no such user pool in Region {settings.resolved_region()} "
-            "(check the pool id, --region and --profile)"
-        ) from exc
-    return pool
 
 
 def _writer_for(

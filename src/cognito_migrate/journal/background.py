@@ -24,6 +24,7 @@ import pickle
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import astuple
 from pathlib import Path
 from types import TracebackType
@@ -46,14 +47,14 @@ class BackgroundPlanRows:
         self._process: subprocess.Popen[bytes] | None = None
         # Where no Python can be started (a frozen build: sys.executable is the program itself), the
         # rows are written here, in the planner's process, as before there was a writer process.
-        self._inline: tuple[Journal, int] | None = None
-        self._journal_path = journal_path
+        self._inline: Journal | None = None
+        self._journal_path, self._run_id = journal_path, run_id
         self.result: AddResult | None = None
         self.peak_kib: int | None = None  # the writer's peak resident memory, as it reported it
 
     def __enter__(self) -> Self:
         if getattr(sys, "frozen", False) or not sys.executable:
-            self._inline = (Journal.open(self._journal_path), int(self._command[-1]))
+            self._inline = Journal.open(self._journal_path)
             self.result = AddResult()
             return self
         path = os.environ.get("PYTHONPATH")
@@ -68,8 +69,7 @@ class BackgroundPlanRows:
         if not rows:
             return
         if self._inline is not None:
-            journal, run_id = self._inline
-            added = journal.add_plan_rows(run_id, rows, batch_size=_BATCH_SIZE)
+            added = self._inline.add_plan_rows(self._run_id, rows, batch_size=_BATCH_SIZE)
             self.result = AddResult(
                 *(a + b for a, b in zip(astuple(self.result or AddResult()), astuple(added), strict=True))
             )
@@ -93,7 +93,7 @@ class BackgroundPlanRows:
 
     def _finish(self) -> None:
         if self._inline is not None:
-            self._inline[0].close()
+            self._inline.close()
             self._inline = None
             return
         process = self._process
@@ -116,7 +116,7 @@ class BackgroundPlanRows:
             raise JournalError(f"the journal writer failed: {answer[1]}")
 
 
-def _rows(source: IO[bytes]) -> Any:
+def _rows(source: IO[bytes]) -> Iterator[PlanRow]:
     while True:
         try:
             batch = pickle.load(source)  # noqa: S301 - written by the planner that started this process

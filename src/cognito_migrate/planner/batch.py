@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from cognito_migrate.config.models import StrategyConfig
 from cognito_migrate.mapping import AttributeMapper
-from cognito_migrate.passwords.importable import Importable, cognito_import_all
+from cognito_migrate.passwords.importable import cognito_import_all
 from cognito_migrate.planner.decide import UserDecider
 from cognito_migrate.planner.decision import Verdict
 from cognito_migrate.planner.profile import PoolProfile
@@ -184,14 +184,12 @@ class BatchPlanner:
         # Users imported with their hash, or RESET_REQUIRED (algorithm None); admin and jit users write
         # other files, and are left to the per-record path.
         for algorithm in {decision.algorithm for decision in decisions if decision.strategy == "csv-import"}:
+            # The strategy table imports with an algorithm only an Importable hash, and without one
+            # only RESET_REQUIRED users: the strategy and algorithm say it all.
             mine = [
                 position
-                for position, (decision, found) in enumerate(zip(decisions, importable, strict=True))
-                if decision.strategy == "csv-import"
-                and decision.algorithm == algorithm
-                and (
-                    isinstance(found, Importable) if algorithm else decision.password == "reset-required"  # noqa: S105 - a handling, not a password
-                )
+                for position, decision in enumerate(decisions)
+                if decision.strategy == "csv-import" and decision.algorithm == algorithm
             ]
             made = self._writer_for(algorithm).rows_of(
                 [usernames[position] for position in mine],

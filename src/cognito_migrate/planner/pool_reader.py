@@ -53,6 +53,22 @@ _DATA_TYPES = frozenset({"String", "Number", "DateTime", "Boolean"})
 _MFA = frozenset({"OFF", "ON", "OPTIONAL"})
 
 
+def describe_pool(idp: Any, pool_id: str, *, setting: str, region: str) -> dict[str, Any]:
+    """DescribeUserPool's ``UserPool``; a pool that does not exist is a ``ConfigError`` naming
+    ``setting`` (where the id came from) and the Region."""
+    try:
+        with map_cognito_errors("DescribeUserPool"):
+            pool: dict[str, Any] = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    except TerminalError as exc:
+        if exc.code != "ResourceNotFoundException":
+            raise
+        raise ConfigError(
+            f"{setting} {pool_id!r}: no such user pool in Region {region} "
+            "(check the pool id, --region and --profile)"
+        ) from exc
+    return pool
+
+
 def read_pool_profile(
     idp: Any, pool_id: str, *, region: str, group_page_size: int = GROUP_PAGE_SIZE
 ) -> PoolProfile:
@@ -63,16 +79,7 @@ def read_pool_profile(
     that does not exist is a ``ConfigError`` naming ``[target] pool_id`` and the Region; other failures
     are the ``TransientError`` / ``TerminalError`` of ``map_cognito_errors``.
     """
-    try:
-        with map_cognito_errors("DescribeUserPool"):
-            pool: dict[str, Any] = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
-    except TerminalError as exc:
-        if exc.code != "ResourceNotFoundException":
-            raise
-        raise ConfigError(
-            f"[target] pool_id {pool_id!r}: no such user pool in Region {region} "
-            "(check the pool id, --region and --profile)"
-        ) from exc
+    pool = describe_pool(idp, pool_id, setting="[target] pool_id", region=region)
     with map_cognito_errors("GetCSVHeader"):
         header = idp.get_csv_header(UserPoolId=pool_id)["CSVHeader"]
     return profile_from_description(

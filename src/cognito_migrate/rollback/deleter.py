@@ -16,13 +16,13 @@ AdminGetUser UserRead), so a few workers keep the budget busy without exceeding 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from cognito_migrate.aws.errors import map_cognito_errors
+from cognito_migrate.aws.workers import map_in_threads
 from cognito_migrate.errors import RemoteError, TerminalError
 from cognito_migrate.rollback.selection import RunUser
 from cognito_migrate.strategies.admin.calls import PoolUser
@@ -73,22 +73,7 @@ class PoolDeleter:
         KeyboardInterrupt is raised. A user taken but never yielded may or may not be deleted: the next
         rollback finds it deleted (gone) or deletes it.
         """
-        executor = ThreadPoolExecutor(self._workers, thread_name_prefix="rollback")
-        pending: set[Future[DeleteResult]] = set()
-        try:
-            for user in users:
-                pending.add(executor.submit(self._delete, user))
-                if len(pending) >= 2 * self._workers:
-                    yield from _finished(pending)
-            while pending:
-                yield from _finished(pending)
-        except KeyboardInterrupt:
-            for future in pending:
-                future.cancel()
-            yield from (future.result() for future in pending if not future.cancelled())
-            raise
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+        return map_in_threads(self._delete, users, workers=self._workers, name="rollback")
 
     # ── one user, in a worker thread ───────────────────────────────────────────────────────────────
 
@@ -151,12 +136,3 @@ class PoolDeleter:
             f"the pool's {pool_user.username!r} was created {created.isoformat(timespec='seconds')}, after "
             f"the run migrated the user ({user.migrated_at.isoformat(timespec='seconds')}): recreated since"
         )
-
-
-def _finished(pending: set[Future[DeleteResult]]) -> Iterator[DeleteResult]:
-    """The results of the futures done now (waiting for at least one), each removed from ``pending``
-    before it is read, so an interrupt leaves exactly the unreported ones there."""
-    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-    for future in done:
-        pending.discard(future)
-        yield future.result()

@@ -24,9 +24,9 @@ nowhere. Reasons never hold a password (every one used for a user is scrubbed fr
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from cognito_migrate.aws.workers import map_in_threads
 from cognito_migrate.errors import CognitoMigrateError, ConfigError, RemoteError, TerminalError
 from cognito_migrate.planner.profile import PasswordPolicy
 from cognito_migrate.strategies.admin.attempt import Attempt
@@ -113,30 +113,24 @@ class AdminRunner:
         their results are still yielded, then the exception is raised. A user taken from ``users``
         but never yielded may or may not be in the pool: treat it as in doubt.
         """
-        executor = ThreadPoolExecutor(self._workers, thread_name_prefix="admin")
-        window = self._workers * 2
-        pending: set[Future[AdminResult]] = set()
-        try:
-            for user in users:
-                if self._credentials is None and self.needs_credentials(user):
-                    raise ConfigError(
-                        f"user {user.source_id!r} gets a generated {user.password} password, which must "
-                        "be recorded: pass --credentials FILE (a new 0600 CSV only you can read)"
-                    )
-                pending.add(executor.submit(self._migrate, user))
-                if len(pending) >= window:
-                    yield from _finished(pending)
-            while pending:
-                yield from _finished(pending)
-        except (KeyboardInterrupt, CognitoMigrateError):
-            # Users not started never will; those at Cognito finish (each is a few calls), and their
-            # results still reach the journal, so fewer users are left in doubt.
-            for future in pending:
-                future.cancel()
-            yield from (future.result() for future in pending if not future.cancelled())
-            raise
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+        # Users not started never will; those at Cognito finish (each is a few calls), and their
+        # results still reach the journal, so fewer users are left in doubt.
+        return map_in_threads(
+            self._migrate,
+            self._with_credentials_checked(users),
+            workers=self._workers,
+            name="admin",
+            stop_on=(KeyboardInterrupt, CognitoMigrateError),
+        )
+
+    def _with_credentials_checked(self, users: Iterable[AdminUser]) -> Iterator[AdminUser]:
+        for user in users:
+            if self._credentials is None and self.needs_credentials(user):
+                raise ConfigError(
+                    f"user {user.source_id!r} gets a generated {user.password} password, which must "
+                    "be recorded: pass --credentials FILE (a new 0600 CSV only you can read)"
+                )
+            yield user
 
     # ── one user, in a worker thread ───────────────────────────────────────────────────────────────
 
@@ -284,15 +278,6 @@ class AdminRunner:
             if attribute in changed and flag in user.attributes and flag not in self._not_updated:
                 changed[flag] = user.attributes[flag]
         return changed
-
-
-def _finished(pending: set[Future[AdminResult]]) -> Iterator[AdminResult]:
-    """The results of the futures done now (waiting for at least one), each removed from ``pending``
-    before it is read, so an interrupt leaves exactly the unreported ones there."""
-    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-    for future in done:
-        pending.discard(future)
-        yield future.result()
 
 
 def _invite_by(user: AdminUser) -> list[str]:
